@@ -1,0 +1,99 @@
+//! PostgreSQL: the connection pool, the embedded migrations and the tables.
+
+pub mod schema;
+pub mod users;
+
+use std::future::Future;
+use std::time::Duration;
+
+use diesel::{Connection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, deadpool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::{Dependency, Error};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/auth");
+
+/// Any number, as long as it is the same for every replica: it serialises migrations.
+const MIGRATION_LOCK_KEY: i64 = 0x6175_7468_6d69_6772; // "authmigr"
+
+/// A pool of connections with a deadline on every use.
+#[derive(Clone)]
+pub struct Db {
+    pool: deadpool::Pool<AsyncPgConnection>,
+    timeout: Duration,
+}
+
+impl Db {
+    pub fn new(url: &str, max_size: usize, timeout: Duration) -> Result<Self, Error> {
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+            url,
+            ManagerConfig::default(),
+        );
+        let pool = deadpool::Pool::builder(manager)
+            .max_size(max_size)
+            .wait_timeout(Some(timeout))
+            .create_timeout(Some(timeout))
+            .recycle_timeout(Some(timeout))
+            .runtime(deadpool_redis::Runtime::Tokio1)
+            .build()
+            .map_err(Error::internal)?;
+        Ok(Self { pool, timeout })
+    }
+
+    /// Runs `f` on a pooled connection; past the deadline the database counts as
+    /// unavailable (and the dropped future rolls back whatever it had begun).
+    pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, Error>,
+    {
+        let work = async {
+            let mut conn = self.pool.get().await?;
+            f(&mut *conn).await
+        };
+        deadline(self.timeout, Dependency::Database, work).await
+    }
+
+    /// `SELECT 1`, for readiness.
+    pub async fn ping(&self) -> Result<(), Error> {
+        self.run(async |conn| {
+            diesel_async::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), conn).await?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Fails with 503 `unavailable` when `work` takes longer than `timeout`.
+pub async fn deadline<T>(
+    timeout: Duration,
+    dependency: Dependency,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    tokio::time::timeout(timeout, work)
+        .await
+        .unwrap_or_else(|_| Err(Error::unavailable(dependency, "timed out")))
+}
+
+/// Applies pending migrations, holding an advisory lock so that replicas
+/// starting together never race. Returns the versions applied.
+pub async fn run_migrations(url: &str) -> Result<Vec<String>, Error> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .map_err(|e| Error::unavailable(Dependency::Database, e))?;
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+            .execute(&mut conn)?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect())
+            .map_err(Error::Internal);
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+            .execute(&mut conn)?;
+        applied
+    })
+    .await
+    .map_err(Error::internal)?
+}

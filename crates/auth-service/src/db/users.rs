@@ -1,0 +1,87 @@
+//! The `users` table.
+
+use auth_types::UserId;
+use auth_types::dto::UserResponse;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::schema::users;
+use crate::error::Error;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct User {
+    pub id: Uuid,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub email_verified: bool,
+    pub telegram_id: Option<i64>,
+    pub telegram_username: Option<String>,
+    pub display_name: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub email: Option<&'a str>,
+    pub password_hash: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+    pub telegram_id: Option<i64>,
+    pub telegram_username: Option<&'a str>,
+}
+
+impl User {
+    pub fn id(&self) -> UserId {
+        UserId(self.id)
+    }
+
+    pub fn to_response(&self) -> UserResponse {
+        UserResponse {
+            id: self.id(),
+            email: self.email.clone(),
+            email_verified: self.email_verified,
+            telegram_id: self.telegram_id,
+            telegram_username: self.telegram_username.clone(),
+            display_name: self.display_name.clone(),
+            created_at: self.created_at,
+        }
+    }
+
+    /// Inserts a user; a taken email comes back as `Error::EmailTaken` (unique index).
+    pub async fn insert(conn: &mut AsyncPgConnection, new: NewUser<'_>) -> Result<User, Error> {
+        Ok(diesel::insert_into(users::table)
+            .values(new)
+            .returning(User::as_returning())
+            .get_result(conn)
+            .await?)
+    }
+
+    pub async fn find(conn: &mut AsyncPgConnection, id: UserId) -> Result<Option<User>, Error> {
+        Ok(users::table
+            .find(id.0)
+            .select(User::as_select())
+            .first(conn)
+            .await
+            .optional()?)
+    }
+
+    /// Looks up by an already normalised (lower-case) email, through the unique index.
+    pub async fn find_by_email(
+        conn: &mut AsyncPgConnection,
+        email: &str,
+    ) -> Result<Option<User>, Error> {
+        Ok(users::table
+            .filter(lower(users::email).eq(email))
+            .select(User::as_select())
+            .first(conn)
+            .await
+            .optional()?)
+    }
+}

@@ -1,0 +1,70 @@
+use std::process::ExitCode;
+
+use auth_service::config::Settings;
+use auth_service::startup::Application;
+use auth_service::{db, telemetry};
+
+const USAGE: &str = "usage: auth-service [serve|migrate]";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let command = std::env::args().nth(1);
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("auth-service: configuration error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format);
+
+    let migrate = async {
+        match db::run_migrations(settings.database_url.expose()).await {
+            Ok(applied) => {
+                tracing::info!(?applied, "database schema is up to date");
+                true
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "could not apply migrations");
+                false
+            }
+        }
+    };
+    match command.as_deref() {
+        Some("migrate") => {
+            if migrate.await {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        None | Some("serve") => {
+            if !migrate.await {
+                return ExitCode::FAILURE;
+            }
+            let addr = settings.bind_addr;
+            let app = match Application::build(settings) {
+                Ok(app) => app,
+                Err(err) => {
+                    tracing::error!(error = %err, %addr, "could not start");
+                    return ExitCode::FAILURE;
+                }
+            };
+            tracing::info!(%addr, port = app.port(), "auth-service listening");
+            match app.run_until_stopped().await {
+                Ok(()) => {
+                    tracing::info!("auth-service stopped");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "server failed");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some(other) => {
+            eprintln!("auth-service: unknown command {other:?}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

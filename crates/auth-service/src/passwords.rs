@@ -1,0 +1,113 @@
+//! bcrypt hashing on a bounded pool of blocking threads.
+//!
+//! bcrypt is deliberately slow CPU work: run on the async executor it would
+//! stall every other request, and run on an unbounded pool a burst of logins
+//! would oversubscribe the cores. So at most one hash per core runs at once,
+//! off the executor; the rest wait their turn.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+
+use crate::domain::{Password, password::MAX_BYTES};
+use crate::error::Error;
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    cost: u32,
+    permits: Arc<Semaphore>,
+    /// Verified when the email is unknown, so that answer takes as long as a wrong password.
+    dummy_hash: Arc<str>,
+}
+
+impl PasswordHasher {
+    /// Computes the dummy hash once (one bcrypt at `cost`): call at start-up.
+    pub fn new(cost: u32) -> Result<Self, Error> {
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let dummy_hash =
+            bcrypt::hash("not a real password; equalises timing", cost).map_err(Error::internal)?;
+        Ok(Self {
+            cost,
+            permits: Arc::new(Semaphore::new(workers)),
+            dummy_hash: dummy_hash.into(),
+        })
+    }
+
+    pub async fn hash(&self, password: &Password) -> Result<String, Error> {
+        let password = password.expose().to_owned();
+        let cost = self.cost;
+        self.run(move || bcrypt::hash(password, cost).map_err(Error::internal))
+            .await
+    }
+
+    /// Checks `candidate` against `hash`, or against the dummy hash when there is
+    /// no hash (unknown user), so both answers cost the same time.
+    pub async fn verify(&self, candidate: &str, hash: Option<&str>) -> Result<bool, Error> {
+        let matchable = hash.is_some() && candidate.len() <= MAX_BYTES;
+        // Over-long candidates cannot match (bcrypt would silently truncate them),
+        // but still cost one verification.
+        let candidate = if candidate.len() <= MAX_BYTES {
+            candidate.to_owned()
+        } else {
+            String::new()
+        };
+        let hash = hash.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
+        let ok = self
+            .run(move || Ok(bcrypt::verify(candidate, &hash).unwrap_or(false)))
+            .await?;
+        Ok(matchable && ok)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let _permit = self.permits.acquire().await.map_err(Error::internal)?;
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(work))
+            .instrument(tracing::debug_span!("bcrypt"))
+            .await
+            .map_err(Error::internal)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_verifies_only_its_own_password() {
+        let hasher = PasswordHasher::new(4).expect("hasher");
+        let password = Password::parse("correct horse").expect("valid");
+        let hash = hasher.hash(&password).await.expect("hash");
+        assert!(!hash.contains("correct horse"));
+        assert!(
+            hasher
+                .verify("correct horse", Some(&hash))
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !hasher
+                .verify("wrong horse!", Some(&hash))
+                .await
+                .expect("verify")
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_users_and_overlong_candidates_never_match() {
+        let hasher = PasswordHasher::new(4).expect("hasher");
+        assert!(
+            !hasher
+                .verify("anything at all", None)
+                .await
+                .expect("verify")
+        );
+        let long = "a".repeat(73);
+        let hash = bcrypt::hash(&long[..72], 4).expect("hash");
+        // bcrypt alone would accept the 73-byte password against this hash.
+        assert!(!hasher.verify(&long, Some(&hash)).await.expect("verify"));
+    }
+}

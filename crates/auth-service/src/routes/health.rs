@@ -1,0 +1,42 @@
+use actix_web::{HttpResponse, web};
+use auth_types::dto::{CheckStatus, HealthResponse, ReadinessChecks, ReadinessResponse};
+
+use crate::state::AppState;
+
+/// `GET /health`: the process is up; no dependency is checked.
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(HealthResponse {
+        status: "ok".to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    })
+}
+
+/// `GET /health/ready`: PostgreSQL and Redis both answer (checked concurrently,
+/// each within the dependency deadline).
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let (database, redis) = tokio::join!(state.db.ping(), state.sessions.ping());
+    let status = |r: &Result<(), _>| {
+        if r.is_ok() {
+            CheckStatus::Ok
+        } else {
+            CheckStatus::Down
+        }
+    };
+    let checks = ReadinessChecks {
+        database: status(&database),
+        redis: status(&redis),
+    };
+    let all_ok = database.is_ok() && redis.is_ok();
+    if !all_ok {
+        tracing::warn!(?checks, "not ready");
+    }
+    let mut response = if all_ok {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    response.json(ReadinessResponse {
+        status: if all_ok { "ok" } else { "unavailable" }.to_owned(),
+        checks,
+    })
+}

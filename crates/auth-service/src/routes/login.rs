@@ -1,0 +1,39 @@
+use actix_web::{HttpResponse, web};
+use auth_types::dto::LoginRequest;
+use auth_types::{FieldError, SessionId};
+
+use crate::db::users::User;
+use crate::domain::Email;
+use crate::error::Error;
+use crate::extract::ApiJson;
+use crate::sessions::ClientInfo;
+use crate::state::{AppState, unix_now};
+
+/// `POST /api/v1/auth/login`: email and password for a new session.
+///
+/// An unknown email and a wrong password get the same answer after the same
+/// work (one bcrypt verification), so the answer reveals no account.
+pub async fn login(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<HttpResponse, Error> {
+    let email = Email::parse(&body.email)
+        .map_err(|e| Error::Validation(vec![FieldError::new("email", e.code, e.message)]))?;
+    let user = state
+        .db
+        .run(async |conn| User::find_by_email(conn, email.as_str()).await)
+        .await?;
+    let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+    let matches = state.passwords.verify(&body.password, hash).await?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => return Err(Error::InvalidCredentials),
+    };
+
+    let now = unix_now();
+    let pair = state.tokens.issue_pair(user.id(), SessionId::new(), now)?;
+    state.sessions.create(&pair.refresh, &client, now).await?;
+    tracing::info!(user_id = %user.id, "user logged in");
+    Ok(HttpResponse::Ok().json(state.tokens.response(pair, &user)))
+}

@@ -1,0 +1,46 @@
+//! HTTP routes: one file per endpoint; the table of routes is here.
+
+mod health;
+mod login;
+mod logout;
+mod me;
+mod refresh;
+mod register;
+
+use actix_web::{HttpResponse, Route, web};
+
+use crate::error::Error;
+
+/// Answers every method a resource does not serve with 405 and its `Allow` header.
+fn method_not_allowed(allow: &'static str) -> Route {
+    web::to(move || async move { Err::<HttpResponse, Error>(Error::MethodNotAllowed { allow }) })
+}
+
+/// Unknown paths: 404 `not_found` as problem+json.
+pub async fn not_found() -> Result<HttpResponse, Error> {
+    Err(Error::NotFound)
+}
+
+/// Registers every route of the service.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let post = |path: &str, route: Route| {
+        web::resource(path)
+            .route(route)
+            .default_service(method_not_allowed("POST"))
+    };
+    let get = |path: &str, route: Route| {
+        web::resource(path)
+            .route(route)
+            .default_service(method_not_allowed("GET"))
+    };
+    cfg.service(get("/health", web::get().to(health::live)))
+        .service(get("/health/ready", web::get().to(health::ready)))
+        .service(
+            web::scope("/api/v1/auth")
+                .service(post("/register", web::post().to(register::register)))
+                .service(post("/login", web::post().to(login::login)))
+                .service(post("/token/refresh", web::post().to(refresh::refresh)))
+                .service(post("/logout", web::post().to(logout::logout)))
+                .service(get("/me", web::get().to(me::me))),
+        );
+}

@@ -1,0 +1,237 @@
+//! Login sessions in Redis.
+//!
+//! Keys (all under the configured prefix):
+//! - `session:{sid}` — hash: `user_id`, `refresh_jti` (the one live refresh
+//!   token), `created_at`, `last_used_at`, `user_agent`, `ip`; it expires with
+//!   the refresh lifetime, renewed at each rotation (a sliding session);
+//! - `user_sessions:{user_id}` — set of the user's session ids;
+//! - `revoked:{jti}` — a revoked access token, kept for the rest of its life.
+//!
+//! An access token is good while its session exists and its `jti` is not
+//! revoked: revoking a session kills all its access tokens at once.
+
+use std::time::Duration;
+
+use auth_types::{Claims, SessionId, UserId};
+use deadpool_redis::{Config, Pool, Runtime};
+use redis::Script;
+use uuid::Uuid;
+
+use crate::db::deadline;
+use crate::error::{Dependency, Error};
+
+/// Rotates a session's refresh token if the presented one is its current one;
+/// otherwise the presented token is a replay and the session is destroyed.
+/// Returns 1 rotated, 0 no such session, -1 reuse (session revoked).
+const ROTATE_SCRIPT: &str = r"
+local current = redis.call('HGET', KEYS[1], 'refresh_jti')
+if not current then return 0 end
+if current ~= ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], ARGV[5])
+  return -1
+end
+redis.call('HSET', KEYS[1], 'refresh_jti', ARGV[2], 'last_used_at', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return 1
+";
+
+/// Where a session was opened from, shown in the session list.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub user_agent: String,
+    pub ip: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    Rotated,
+    NoSession,
+    Reused,
+}
+
+#[derive(Clone)]
+pub struct SessionStore {
+    pool: Pool,
+    prefix: String,
+    timeout: Duration,
+    refresh_ttl: Duration,
+    rotate: Script,
+}
+
+impl SessionStore {
+    pub fn new(
+        url: &str,
+        pool_size: usize,
+        prefix: &str,
+        timeout: Duration,
+        refresh_ttl: Duration,
+    ) -> Result<Self, Error> {
+        let mut config = Config::from_url(url);
+        let mut pool_config = deadpool_redis::PoolConfig::new(pool_size);
+        pool_config.timeouts.wait = Some(timeout);
+        pool_config.timeouts.create = Some(timeout);
+        pool_config.timeouts.recycle = Some(timeout);
+        config.pool = Some(pool_config);
+        let pool = config
+            .create_pool(Some(Runtime::Tokio1))
+            .map_err(Error::internal)?;
+        Ok(Self {
+            pool,
+            prefix: prefix.to_owned(),
+            timeout,
+            refresh_ttl,
+            rotate: Script::new(ROTATE_SCRIPT),
+        })
+    }
+
+    fn session_key(&self, sid: SessionId) -> String {
+        format!("{}session:{sid}", self.prefix)
+    }
+
+    fn user_sessions_key(&self, user: UserId) -> String {
+        format!("{}user_sessions:{user}", self.prefix)
+    }
+
+    fn revoked_key(&self, jti: Uuid) -> String {
+        format!("{}revoked:{jti}", self.prefix)
+    }
+
+    /// Runs `f` on a pooled connection within the dependency deadline.
+    async fn with_conn<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut deadpool_redis::Connection) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        deadline(self.timeout, Dependency::Redis, async {
+            let mut conn = self.pool.get().await?;
+            f(&mut conn).await
+        })
+        .await
+    }
+
+    /// Opens a session whose live refresh token is `refresh`.
+    pub async fn create(
+        &self,
+        refresh: &Claims,
+        client: &ClientInfo,
+        now: i64,
+    ) -> Result<(), Error> {
+        let ttl = self.refresh_ttl.as_secs();
+        let session_key = self.session_key(refresh.sid);
+        let user_key = self.user_sessions_key(refresh.sub);
+        self.with_conn(async |conn| {
+            redis::pipe()
+                .atomic()
+                .hset_multiple(
+                    &session_key,
+                    &[
+                        ("user_id", refresh.sub.to_string()),
+                        ("refresh_jti", refresh.jti.to_string()),
+                        ("created_at", now.to_string()),
+                        ("last_used_at", now.to_string()),
+                        ("user_agent", client.user_agent.clone()),
+                        ("ip", client.ip.clone()),
+                    ],
+                )
+                .ignore()
+                .expire(&session_key, ttl as i64)
+                .ignore()
+                .sadd(&user_key, refresh.sid.to_string())
+                .ignore()
+                .expire(&user_key, ttl as i64)
+                .ignore()
+                .query_async::<()>(conn)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Replaces the session's refresh token `presented` by `next` (same session).
+    pub async fn rotate(
+        &self,
+        presented: &Claims,
+        next: &Claims,
+        now: i64,
+    ) -> Result<Rotation, Error> {
+        let session_key = self.session_key(presented.sid);
+        let user_key = self.user_sessions_key(presented.sub);
+        let ttl = self.refresh_ttl.as_secs();
+        let outcome: i64 = self
+            .with_conn(async |conn| {
+                Ok(self
+                    .rotate
+                    .key(&session_key)
+                    .key(&user_key)
+                    .arg(presented.jti.to_string())
+                    .arg(next.jti.to_string())
+                    .arg(now)
+                    .arg(ttl)
+                    .arg(presented.sid.to_string())
+                    .invoke_async(conn)
+                    .await?)
+            })
+            .await?;
+        Ok(match outcome {
+            1 => Rotation::Rotated,
+            0 => Rotation::NoSession,
+            _ => Rotation::Reused,
+        })
+    }
+
+    /// Whether an access token with these claims is still live (one round trip).
+    pub async fn access_is_live(&self, access: &Claims) -> Result<bool, Error> {
+        let session_key = self.session_key(access.sid);
+        let revoked_key = self.revoked_key(access.jti);
+        let (session, revoked): (bool, bool) = self
+            .with_conn(async |conn| {
+                Ok(redis::pipe()
+                    .exists(&session_key)
+                    .exists(&revoked_key)
+                    .query_async(conn)
+                    .await?)
+            })
+            .await?;
+        Ok(session && !revoked)
+    }
+
+    /// Ends a session; `access` (when given) is deny-listed for the rest of its life.
+    pub async fn revoke(
+        &self,
+        user: UserId,
+        sid: SessionId,
+        access: Option<&Claims>,
+        now: i64,
+    ) -> Result<(), Error> {
+        let session_key = self.session_key(sid);
+        let user_key = self.user_sessions_key(user);
+        self.with_conn(async |conn| {
+            let mut pipe = redis::pipe();
+            pipe.atomic()
+                .del(&session_key)
+                .ignore()
+                .srem(&user_key, sid.to_string())
+                .ignore();
+            if let Some(access) = access {
+                let remaining = access.remaining_secs(now);
+                if remaining > 0 {
+                    pipe.set_ex(self.revoked_key(access.jti), 1u8, remaining)
+                        .ignore();
+                }
+            }
+            pipe.query_async::<()>(conn).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// `PING`, for readiness.
+    pub async fn ping(&self) -> Result<(), Error> {
+        self.with_conn(async |conn| {
+            redis::cmd("PING").query_async::<String>(conn).await?;
+            Ok(())
+        })
+        .await
+    }
+}

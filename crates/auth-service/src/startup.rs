@@ -1,0 +1,99 @@
+//! Building and running the HTTP application.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use auth_types::JwtKeys;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::Error;
+use crate::passwords::PasswordHasher;
+use crate::sessions::SessionStore;
+use crate::state::AppState;
+use crate::tokens::TokenIssuer;
+use crate::{middleware, routes};
+
+/// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+const SHUTDOWN_GRACE_SECS: u64 = 10;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl AppState {
+    /// Connects the pools (lazily: a dependency that is down now is retried per
+    /// request) and prepares the keys and the password hasher.
+    pub fn from_settings(settings: Settings) -> Result<Self, Error> {
+        let timeout = settings.dependency_timeout;
+        Ok(Self {
+            db: Db::new(
+                settings.database_url.expose(),
+                settings.db_pool_size,
+                timeout,
+            )?,
+            sessions: SessionStore::new(
+                settings.redis_url.expose(),
+                settings.redis_pool_size,
+                &settings.redis_key_prefix,
+                timeout,
+                settings.refresh_token_ttl,
+            )?,
+            tokens: TokenIssuer {
+                keys: JwtKeys::new(settings.jwt_secret.expose().as_bytes()),
+                access_ttl: settings.access_token_ttl,
+                refresh_ttl: settings.refresh_token_ttl,
+            },
+            passwords: PasswordHasher::new(settings.bcrypt_cost)?,
+            settings,
+        })
+    }
+}
+
+/// The actix application with every route, middleware and error handler.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .wrap(from_fn(middleware::body_limit))
+        .wrap(from_fn(middleware::access_log))
+        .configure(routes::configure)
+        .default_service(web::to(routes::not_found))
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free port) and prepares the server.
+    /// Migrations are not run here: see [`crate::db::run_migrations`].
+    pub fn build(settings: Settings) -> Result<Self, std::io::Error> {
+        let listener = TcpListener::bind(settings.bind_addr)?;
+        let port = listener.local_addr()?.port();
+        let state = AppState::from_settings(settings).map_err(std::io::Error::other)?;
+        let state = web::Data::new(state);
+        let server = HttpServer::new(move || app(state.clone()))
+            .listen(listener)?
+            .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+            .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,16 @@
+//! Wire types shared by every Finance Bot service: the request and response
+//! bodies of the auth API, the problem+json error body, the user and session id
+//! newtypes, and the one implementation of the JWT claims (issue and verify).
+//!
+//! The crate is deliberately light (serde, uuid, time, jsonwebtoken): no web
+//! framework, no database, no async runtime, so any service or script can
+//! depend on it.
+
+pub mod claims;
+pub mod dto;
+pub mod ids;
+pub mod problem;
+
+pub use claims::{Claims, JwtKeys, TokenError, TokenKind};
+pub use ids::{SessionId, UserId};
+pub use problem::{FieldError, Problem};

@@ -1,0 +1,2 @@
+DROP TABLE users;
+DROP FUNCTION users_touch_updated_at();
