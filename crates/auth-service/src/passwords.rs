@@ -6,6 +6,7 @@
 //! off the executor; the rest wait their turn.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -19,6 +20,8 @@ pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     /// Verified when the email is unknown, so that answer takes as long as a wrong password.
     dummy_hash: Arc<str>,
+    /// Password verifications done so far (real or dummy).
+    verifications: Arc<AtomicU64>,
 }
 
 impl PasswordHasher {
@@ -31,6 +34,7 @@ impl PasswordHasher {
             cost,
             permits: Arc::new(Semaphore::new(workers)),
             dummy_hash: dummy_hash.into(),
+            verifications: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -56,7 +60,13 @@ impl PasswordHasher {
         let ok = self
             .run(move || Ok(bcrypt::verify(candidate, &hash).unwrap_or(false)))
             .await?;
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         Ok(matchable && ok)
+    }
+
+    /// How many verifications ran: every login costs exactly one, known email or not.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     async fn run<T: Send + 'static>(

@@ -22,6 +22,7 @@ const SHUTDOWN_GRACE_SECS: u64 = 10;
 pub struct Application {
     port: u16,
     server: Server,
+    state: web::Data<AppState>,
 }
 
 impl AppState {
@@ -81,11 +82,21 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = AppState::from_settings(settings).map_err(std::io::Error::other)?;
         let state = web::Data::new(state);
-        let server = HttpServer::new(move || app(state.clone()))
+        let shared = state.clone();
+        let server = HttpServer::new(move || app(shared.clone()))
             .listen(listener)?
             .shutdown_timeout(SHUTDOWN_GRACE_SECS)
             .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The state the handlers share (pools, keys, hasher).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     pub fn port(&self) -> u16 {

@@ -1,0 +1,240 @@
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::collections::HashMap;
+
+use auth_service::config::Settings;
+use auth_service::startup::Application;
+use auth_service::state::AppState;
+use auth_types::dto::TokenResponse;
+use auth_types::{JwtKeys, Problem};
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use test_support::{TestDatabase, TestRedis};
+
+pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef0123456789";
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running auth-service with its own database and Redis key space.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: actix_web::web::Data<AppState>,
+    pub redis: TestRedis,
+    // Dropped last: the server's connections are ended when the database goes.
+    pub db: TestDatabase,
+}
+
+/// Overrides of the settings a test needs (dependency URLs pointing at proxies...).
+pub type Overrides = Vec<(&'static str, String)>;
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Vec::new()).await
+}
+
+pub async fn spawn_app_with(overrides: Overrides) -> TestApp {
+    let db = TestDatabase::create("auth").await;
+    auth_service::db::run_migrations(db.url())
+        .await
+        .expect("migrate");
+    start(db, overrides).await
+}
+
+/// An app whose database connections go through `proxy`.
+pub async fn spawn_app_routing_db(proxy: &test_support::TcpProxy) -> TestApp {
+    let db = TestDatabase::create("auth").await;
+    auth_service::db::run_migrations(db.url())
+        .await
+        .expect("migrate");
+    let routed = test_support::with_host(db.url(), proxy.addr());
+    start(
+        db,
+        vec![
+            ("DATABASE_URL", routed),
+            ("DEPENDENCY_TIMEOUT_MS", "1000".into()),
+        ],
+    )
+    .await
+}
+
+async fn start(db: TestDatabase, overrides: Overrides) -> TestApp {
+    let redis = TestRedis::new();
+    let mut env: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", db.url().to_owned()),
+        ("REDIS_URL", redis.url().to_owned()),
+        ("REDIS_KEY_PREFIX", redis.prefix().to_owned()),
+        ("JWT_SECRET", JWT_SECRET.to_owned()),
+        (
+            "BOT_HMAC_SECRET",
+            "test-hmac-secret-0123456789abcdef01234567".to_owned(),
+        ),
+        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
+        ("BCRYPT_COST", "4".to_owned()),
+        ("DB_POOL_SIZE", "8".to_owned()),
+        ("REDIS_POOL_SIZE", "8".to_owned()),
+    ]);
+    env.extend(overrides);
+    let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
+    let app = Application::build(settings).expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(15))
+            .build()
+            .unwrap(),
+        state,
+        redis,
+        db,
+    }
+}
+
+pub fn keys() -> JwtKeys {
+    JwtKeys::new(JWT_SECRET.as_bytes())
+}
+
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A status and its body, read once.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub async fn from(response: Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("body is not JSON: {}", String::from_utf8_lossy(&bytes)))
+        };
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Asserts a problem+json answer with this status and code; returns it.
+    pub fn problem(&self, status: u16, code: &str) -> Problem {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(
+            self.headers.get("content-type").unwrap(),
+            "application/problem+json",
+            "problem content type"
+        );
+        let problem: Problem = serde_json::from_value(self.body.clone()).unwrap();
+        assert_eq!(problem.code, code, "body: {}", self.body);
+        assert_eq!(problem.status, status);
+        assert_eq!(problem.kind, "about:blank");
+        assert!(!problem.title.is_empty() && !problem.detail.is_empty());
+        problem
+    }
+
+    pub fn tokens(&self) -> TokenResponse {
+        serde_json::from_value(self.body.clone()).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        Answer::from(
+            self.client
+                .post(self.url(path))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_with_token(&self, path: &str, token: &str, body: Option<Value>) -> Answer {
+        let mut request = self.client.post(self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Answer::from(request.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        Answer::from(self.client.get(self.url(path)).send().await.unwrap()).await
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Answer {
+        self.post(
+            "/api/v1/auth/register",
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Registers `email` with [`PASSWORD`] and returns its tokens.
+    pub async fn signed_up(&self, email: &str) -> TokenResponse {
+        let answer = self.register(email, PASSWORD).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        answer.tokens()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Answer {
+        self.post(
+            "/api/v1/auth/login",
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Answer {
+        self.post(
+            "/api/v1/auth/token/refresh",
+            json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    pub async fn me(&self, access_token: &str) -> Answer {
+        Answer::from(
+            self.client
+                .get(self.url("/api/v1/auth/me"))
+                .bearer_auth(access_token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn logout(&self, access_token: &str) -> Answer {
+        self.post_with_token("/api/v1/auth/logout", access_token, None)
+            .await
+    }
+
+    /// Number of rows in `users`, straight from the database.
+    pub async fn user_count(&self) -> i64 {
+        use diesel::dsl::count_star;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.db.connect().await;
+        auth_service::db::schema::users::table
+            .select(count_star())
+            .first(&mut conn)
+            .await
+            .unwrap()
+    }
+}

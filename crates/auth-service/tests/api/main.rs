@@ -1,0 +1,12 @@
+//! Integration tests: the real application against a real PostgreSQL and Redis,
+//! each test with its own database and Redis key space.
+
+mod errors;
+mod health;
+mod helpers;
+mod login;
+mod logout;
+mod outages;
+mod refresh;
+mod register;
+mod tokens;
