@@ -50,8 +50,20 @@ pub enum Error {
     InvalidRefreshToken,
     #[error("refresh token reused; session revoked")]
     TokenReused,
+    #[error("missing, malformed or wrong request signature")]
+    InvalidSignature,
+    #[error("request timestamp outside the allowed window")]
+    StaleRequest,
+    #[error("request nonce already used")]
+    ReplayedRequest,
     #[error("not found")]
     NotFound,
+    #[error("no user is bound to this Telegram identity")]
+    NotRegistered,
+    #[error("unknown, expired or used code")]
+    InvalidCode,
+    #[error("Telegram identity already linked")]
+    TelegramAlreadyLinked,
     #[error("method not allowed")]
     MethodNotAllowed { allow: &'static str },
     #[error("email already taken")]
@@ -119,6 +131,36 @@ impl Error {
                 S::UNAUTHORIZED,
                 "token_reused",
                 "This refresh token was already used; the session has been revoked.".into(),
+            ),
+            Self::InvalidSignature => (
+                S::UNAUTHORIZED,
+                "invalid_signature",
+                "The request signature is missing, malformed or wrong.".into(),
+            ),
+            Self::StaleRequest => (
+                S::UNAUTHORIZED,
+                "stale_request",
+                "The request timestamp is too far from the server's clock.".into(),
+            ),
+            Self::ReplayedRequest => (
+                S::UNAUTHORIZED,
+                "replayed_request",
+                "This request was already received.".into(),
+            ),
+            Self::NotRegistered => (
+                S::NOT_FOUND,
+                "not_registered",
+                "No account is bound to this Telegram user.".into(),
+            ),
+            Self::InvalidCode => (
+                S::NOT_FOUND,
+                "invalid_code",
+                "The code is unknown, expired or already used.".into(),
+            ),
+            Self::TelegramAlreadyLinked => (
+                S::CONFLICT,
+                "telegram_already_linked",
+                "This Telegram account or this user is already linked elsewhere.".into(),
             ),
             Self::NotFound => (S::NOT_FOUND, "not_found", "There is nothing here.".into()),
             Self::MethodNotAllowed { allow } => (
@@ -201,6 +243,7 @@ impl ResponseError for Error {
 fn conflict_for_constraint(constraint: &str) -> Option<Error> {
     match constraint {
         "users_email_lower_key" => Some(Error::EmailTaken),
+        "users_telegram_id_key" => Some(Error::TelegramAlreadyLinked),
         _ => None,
     }
 }

@@ -11,13 +11,14 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use auth_types::{Claims, FieldError, SessionId, TokenKind, UserId};
+use auth_types::signing::{self, ReceivedHeaders};
+use auth_types::{Claims, FieldError, SessionId, SignatureError, TokenKind, UserId};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 use crate::sessions::ClientInfo;
-use crate::state::AppState;
+use crate::state::{AppState, unix_now};
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -88,6 +89,52 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             }
             let body = read_body(&mut payload).await?;
             parse_json_object(&body).map(ApiJson)
+        })
+    }
+}
+
+/// A bot-only request: its HMAC signature is checked on the raw body (401
+/// `invalid_signature`, `stale_request`, `replayed_request`) before the body
+/// is parsed as a JSON object into `T`.
+pub struct Signed<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Signed<T> {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| Error::internal("app state missing"))?;
+            let body = read_body(&mut payload).await?;
+            let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+            let received = ReceivedHeaders {
+                timestamp: header(signing::HEADER_TIMESTAMP),
+                nonce: header(signing::HEADER_NONCE),
+                signature: header(signing::HEADER_SIGNATURE),
+            };
+            let path = req
+                .uri()
+                .path_and_query()
+                .map_or(req.path(), |pq| pq.as_str());
+            let nonce = state
+                .bot_signer
+                .verify(received, req.method().as_str(), path, &body, unix_now())
+                .map_err(|e| match e {
+                    SignatureError::Invalid => Error::InvalidSignature,
+                    SignatureError::Stale => Error::StaleRequest,
+                })?;
+            if !state.nonces.first_use(nonce).await? {
+                return Err(Error::ReplayedRequest);
+            }
+            if !is_json(&req) {
+                return Err(Error::UnsupportedMediaType);
+            }
+            parse_json_object(&body).map(Signed)
         })
     }
 }

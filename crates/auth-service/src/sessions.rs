@@ -13,12 +13,11 @@
 use std::time::Duration;
 
 use auth_types::{Claims, SessionId, UserId};
-use deadpool_redis::{Config, Pool, Runtime};
 use redis::Script;
 use uuid::Uuid;
 
-use crate::db::deadline;
-use crate::error::{Dependency, Error};
+use crate::error::Error;
+use crate::redis_store::Redis;
 
 /// Rotates a session's refresh token if the presented one is its current one;
 /// otherwise the presented token is a replay and the session is destroyed.
@@ -51,63 +50,45 @@ pub enum Rotation {
     Reused,
 }
 
+/// Ends every session of a user: KEYS[1] is the user's session set, ARGV[1]
+/// the key prefix of sessions. Returns how many sessions there were.
+const REVOKE_ALL_SCRIPT: &str = r"
+local sids = redis.call('SMEMBERS', KEYS[1])
+for _, sid in ipairs(sids) do
+  redis.call('DEL', ARGV[1] .. sid)
+end
+redis.call('DEL', KEYS[1])
+return #sids
+";
+
 #[derive(Clone)]
 pub struct SessionStore {
-    pool: Pool,
-    prefix: String,
-    timeout: Duration,
+    redis: Redis,
     refresh_ttl: Duration,
     rotate: Script,
+    revoke_all: Script,
 }
 
 impl SessionStore {
-    pub fn new(
-        url: &str,
-        pool_size: usize,
-        prefix: &str,
-        timeout: Duration,
-        refresh_ttl: Duration,
-    ) -> Result<Self, Error> {
-        let mut config = Config::from_url(url);
-        let mut pool_config = deadpool_redis::PoolConfig::new(pool_size);
-        pool_config.timeouts.wait = Some(timeout);
-        pool_config.timeouts.create = Some(timeout);
-        pool_config.timeouts.recycle = Some(timeout);
-        config.pool = Some(pool_config);
-        let pool = config
-            .create_pool(Some(Runtime::Tokio1))
-            .map_err(Error::internal)?;
-        Ok(Self {
-            pool,
-            prefix: prefix.to_owned(),
-            timeout,
+    pub fn new(redis: Redis, refresh_ttl: Duration) -> Self {
+        Self {
+            redis,
             refresh_ttl,
             rotate: Script::new(ROTATE_SCRIPT),
-        })
+            revoke_all: Script::new(REVOKE_ALL_SCRIPT),
+        }
     }
 
     fn session_key(&self, sid: SessionId) -> String {
-        format!("{}session:{sid}", self.prefix)
+        self.redis.key("session", sid)
     }
 
     fn user_sessions_key(&self, user: UserId) -> String {
-        format!("{}user_sessions:{user}", self.prefix)
+        self.redis.key("user_sessions", user)
     }
 
     fn revoked_key(&self, jti: Uuid) -> String {
-        format!("{}revoked:{jti}", self.prefix)
-    }
-
-    /// Runs `f` on a pooled connection within the dependency deadline.
-    async fn with_conn<T>(
-        &self,
-        f: impl AsyncFnOnce(&mut deadpool_redis::Connection) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        deadline(self.timeout, Dependency::Redis, async {
-            let mut conn = self.pool.get().await?;
-            f(&mut conn).await
-        })
-        .await
+        self.redis.key("revoked", jti)
     }
 
     /// Opens a session whose live refresh token is `refresh`.
@@ -120,32 +101,33 @@ impl SessionStore {
         let ttl = self.refresh_ttl.as_secs();
         let session_key = self.session_key(refresh.sid);
         let user_key = self.user_sessions_key(refresh.sub);
-        self.with_conn(async |conn| {
-            redis::pipe()
-                .atomic()
-                .hset_multiple(
-                    &session_key,
-                    &[
-                        ("user_id", refresh.sub.to_string()),
-                        ("refresh_jti", refresh.jti.to_string()),
-                        ("created_at", now.to_string()),
-                        ("last_used_at", now.to_string()),
-                        ("user_agent", client.user_agent.clone()),
-                        ("ip", client.ip.clone()),
-                    ],
-                )
-                .ignore()
-                .expire(&session_key, ttl as i64)
-                .ignore()
-                .sadd(&user_key, refresh.sid.to_string())
-                .ignore()
-                .expire(&user_key, ttl as i64)
-                .ignore()
-                .query_async::<()>(conn)
-                .await?;
-            Ok(())
-        })
-        .await
+        self.redis
+            .run(async |conn| {
+                redis::pipe()
+                    .atomic()
+                    .hset_multiple(
+                        &session_key,
+                        &[
+                            ("user_id", refresh.sub.to_string()),
+                            ("refresh_jti", refresh.jti.to_string()),
+                            ("created_at", now.to_string()),
+                            ("last_used_at", now.to_string()),
+                            ("user_agent", client.user_agent.clone()),
+                            ("ip", client.ip.clone()),
+                        ],
+                    )
+                    .ignore()
+                    .expire(&session_key, ttl as i64)
+                    .ignore()
+                    .sadd(&user_key, refresh.sid.to_string())
+                    .ignore()
+                    .expire(&user_key, ttl as i64)
+                    .ignore()
+                    .query_async::<()>(conn)
+                    .await?;
+                Ok(())
+            })
+            .await
     }
 
     /// Replaces the session's refresh token `presented` by `next` (same session).
@@ -159,7 +141,8 @@ impl SessionStore {
         let user_key = self.user_sessions_key(presented.sub);
         let ttl = self.refresh_ttl.as_secs();
         let outcome: i64 = self
-            .with_conn(async |conn| {
+            .redis
+            .run(async |conn| {
                 Ok(self
                     .rotate
                     .key(&session_key)
@@ -185,7 +168,8 @@ impl SessionStore {
         let session_key = self.session_key(access.sid);
         let revoked_key = self.revoked_key(access.jti);
         let (session, revoked): (bool, bool) = self
-            .with_conn(async |conn| {
+            .redis
+            .run(async |conn| {
                 Ok(redis::pipe()
                     .exists(&session_key)
                     .exists(&revoked_key)
@@ -206,32 +190,40 @@ impl SessionStore {
     ) -> Result<(), Error> {
         let session_key = self.session_key(sid);
         let user_key = self.user_sessions_key(user);
-        self.with_conn(async |conn| {
-            let mut pipe = redis::pipe();
-            pipe.atomic()
-                .del(&session_key)
-                .ignore()
-                .srem(&user_key, sid.to_string())
-                .ignore();
-            if let Some(access) = access {
-                let remaining = access.remaining_secs(now);
-                if remaining > 0 {
-                    pipe.set_ex(self.revoked_key(access.jti), 1u8, remaining)
-                        .ignore();
+        self.redis
+            .run(async |conn| {
+                let mut pipe = redis::pipe();
+                pipe.atomic()
+                    .del(&session_key)
+                    .ignore()
+                    .srem(&user_key, sid.to_string())
+                    .ignore();
+                if let Some(access) = access {
+                    let remaining = access.remaining_secs(now);
+                    if remaining > 0 {
+                        pipe.set_ex(self.revoked_key(access.jti), 1u8, remaining)
+                            .ignore();
+                    }
                 }
-            }
-            pipe.query_async::<()>(conn).await?;
-            Ok(())
-        })
-        .await
+                pipe.query_async::<()>(conn).await?;
+                Ok(())
+            })
+            .await
     }
 
-    /// `PING`, for readiness.
-    pub async fn ping(&self) -> Result<(), Error> {
-        self.with_conn(async |conn| {
-            redis::cmd("PING").query_async::<String>(conn).await?;
-            Ok(())
-        })
-        .await
+    /// Ends every session of `user` (all their tokens stop working at once).
+    pub async fn revoke_all(&self, user: UserId) -> Result<(), Error> {
+        let user_key = self.user_sessions_key(user);
+        let session_prefix = self.redis.key("session", "");
+        self.redis
+            .run(async |conn| {
+                self.revoke_all
+                    .key(&user_key)
+                    .arg(&session_prefix)
+                    .invoke_async::<i64>(conn)
+                    .await?;
+                Ok(())
+            })
+            .await
     }
 }

@@ -5,12 +5,15 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use auth_types::JwtKeys;
+use auth_types::{HmacSigner, JwtKeys};
 
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::Error;
+use crate::link_codes::LinkCodes;
+use crate::nonces::NonceCache;
 use crate::passwords::PasswordHasher;
+use crate::redis_store::Redis;
 use crate::sessions::SessionStore;
 use crate::state::AppState;
 use crate::tokens::TokenIssuer;
@@ -30,19 +33,23 @@ impl AppState {
     /// request) and prepares the keys and the password hasher.
     pub fn from_settings(settings: Settings) -> Result<Self, Error> {
         let timeout = settings.dependency_timeout;
+        let redis = Redis::new(
+            settings.redis_url.expose(),
+            settings.redis_pool_size,
+            &settings.redis_key_prefix,
+            timeout,
+        )?;
         Ok(Self {
             db: Db::new(
                 settings.database_url.expose(),
                 settings.db_pool_size,
                 timeout,
             )?,
-            sessions: SessionStore::new(
-                settings.redis_url.expose(),
-                settings.redis_pool_size,
-                &settings.redis_key_prefix,
-                timeout,
-                settings.refresh_token_ttl,
-            )?,
+            sessions: SessionStore::new(redis.clone(), settings.refresh_token_ttl),
+            link_codes: LinkCodes::new(redis.clone()),
+            nonces: NonceCache::new(redis.clone()),
+            redis,
+            bot_signer: HmacSigner::new(settings.bot_hmac_secret.expose().as_bytes()),
             tokens: TokenIssuer {
                 keys: JwtKeys::new(settings.jwt_secret.expose().as_bytes()),
                 access_ttl: settings.access_token_ttl,

@@ -1,15 +1,25 @@
 //! What every handler can reach, shared through `web::Data`.
 
+use auth_types::HmacSigner;
+
 use crate::config::Settings;
 use crate::db::Db;
+use crate::link_codes::LinkCodes;
+use crate::nonces::NonceCache;
 use crate::passwords::PasswordHasher;
+use crate::redis_store::Redis;
 use crate::sessions::SessionStore;
 use crate::tokens::TokenIssuer;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub redis: Redis,
     pub sessions: SessionStore,
+    pub link_codes: LinkCodes,
+    pub nonces: NonceCache,
+    /// Verifies the signatures of bot-only requests.
+    pub bot_signer: HmacSigner,
     pub tokens: TokenIssuer,
     pub passwords: PasswordHasher,
     pub settings: Settings,
@@ -18,4 +28,43 @@ pub struct AppState {
 /// Seconds since the Unix epoch, the unit of JWT times.
 pub fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl AppState {
+    /// Opens a new session for `user` and returns its first token pair.
+    pub async fn open_session(
+        &self,
+        user: &crate::db::users::User,
+        client: &crate::sessions::ClientInfo,
+    ) -> Result<auth_types::dto::TokenResponse, crate::error::Error> {
+        let now = unix_now();
+        let pair = self
+            .tokens
+            .issue_pair(user.id(), auth_types::SessionId::new(), now)?;
+        self.sessions.create(&pair.refresh, client, now).await?;
+        Ok(self.tokens.response(pair, user))
+    }
+
+    /// Rotates the session of the verified refresh token `presented` held by `user`.
+    ///
+    /// Everything that can fail runs before the rotation, so a 503 leaves the
+    /// presented token valid; the rotation itself is one atomic Redis script.
+    pub async fn rotate_session(
+        &self,
+        presented: &auth_types::Claims,
+        user: &crate::db::users::User,
+    ) -> Result<auth_types::dto::TokenResponse, crate::error::Error> {
+        use crate::error::Error;
+        use crate::sessions::Rotation;
+        let now = unix_now();
+        let pair = self.tokens.issue_pair(user.id(), presented.sid, now)?;
+        match self.sessions.rotate(presented, &pair.refresh, now).await? {
+            Rotation::Rotated => Ok(self.tokens.response(pair, user)),
+            Rotation::NoSession => Err(Error::InvalidRefreshToken),
+            Rotation::Reused => {
+                tracing::warn!(user_id = %user.id, session_id = %presented.sid, "refresh token reused; session revoked");
+                Err(Error::TokenReused)
+            }
+        }
+    }
 }

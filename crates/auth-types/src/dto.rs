@@ -84,3 +84,52 @@ pub struct ReadinessResponse {
     pub status: String,
     pub checks: ReadinessChecks,
 }
+
+/// `POST /api/v1/auth/telegram/register` (bot only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TelegramRegisterRequest {
+    pub telegram_id: i64,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+/// `POST /api/v1/auth/telegram/start` (bot only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TelegramStartRequest {
+    pub telegram_id: i64,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+}
+
+/// Answer of `telegram/start`: the binding code and the page that confirms it.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TelegramStartResponse {
+    pub code: String,
+    pub link_url: String,
+    pub expires_in: u64,
+}
+
+/// `POST /api/v1/auth/token/get` (bot only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenGetRequest {
+    pub telegram_id: i64,
+}
+
+/// `POST /api/v1/auth/token/refresh-telegram` (bot only).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TelegramRefreshRequest {
+    pub telegram_id: i64,
+    pub refresh_token: String,
+}
+
+/// `POST /api/v1/auth/telegram/confirm` (bearer).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TelegramConfirmRequest {
+    pub code: String,
+}

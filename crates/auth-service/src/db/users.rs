@@ -84,4 +84,86 @@ impl User {
             .await
             .optional()?)
     }
+
+    pub async fn find_by_telegram_id(
+        conn: &mut AsyncPgConnection,
+        telegram_id: i64,
+    ) -> Result<Option<User>, Error> {
+        Ok(users::table
+            .filter(users::telegram_id.eq(telegram_id))
+            .select(User::as_select())
+            .first(conn)
+            .await
+            .optional()?)
+    }
+
+    /// Locks the row for the rest of the transaction.
+    pub async fn find_for_update(
+        conn: &mut AsyncPgConnection,
+        id: UserId,
+    ) -> Result<Option<User>, Error> {
+        Ok(users::table
+            .find(id.0)
+            .select(User::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?)
+    }
+
+    /// Locks the row holding `telegram_id`, if any.
+    pub async fn find_by_telegram_id_for_update(
+        conn: &mut AsyncPgConnection,
+        telegram_id: i64,
+    ) -> Result<Option<User>, Error> {
+        Ok(users::table
+            .filter(users::telegram_id.eq(telegram_id))
+            .select(User::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?)
+    }
+
+    /// Inserts a Telegram-only user unless the identity already has one
+    /// (`None` then: a concurrent request won the race).
+    pub async fn insert_if_telegram_absent(
+        conn: &mut AsyncPgConnection,
+        new: NewUser<'_>,
+    ) -> Result<Option<User>, Error> {
+        Ok(diesel::insert_into(users::table)
+            .values(new)
+            .on_conflict(users::telegram_id)
+            .do_nothing()
+            .returning(User::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?)
+    }
+
+    /// Binds a Telegram identity to this user (the caller holds its row locked).
+    pub async fn link_telegram(
+        conn: &mut AsyncPgConnection,
+        id: UserId,
+        telegram_id: i64,
+        telegram_username: Option<&str>,
+        display_name: Option<&str>,
+    ) -> Result<User, Error> {
+        Ok(diesel::update(users::table.find(id.0))
+            .set((
+                users::telegram_id.eq(telegram_id),
+                users::telegram_username.eq(telegram_username),
+                users::display_name.eq(display_name),
+            ))
+            .returning(User::as_returning())
+            .get_result(conn)
+            .await?)
+    }
+
+    pub async fn delete(conn: &mut AsyncPgConnection, id: UserId) -> Result<(), Error> {
+        diesel::delete(users::table.find(id.0))
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
 }

@@ -3,10 +3,12 @@
 mod display_name;
 mod email;
 pub mod password;
+pub mod telegram;
 
 pub use display_name::DisplayName;
 pub use email::Email;
 pub use password::Password;
+pub use telegram::TelegramId;
 
 /// Why a field was refused; `code` is the contract's field code.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,7 @@ pub async fn live() -> HttpResponse {
 /// `GET /health/ready`: PostgreSQL and Redis both answer (checked concurrently,
 /// each within the dependency deadline).
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let (database, redis) = tokio::join!(state.db.ping(), state.sessions.ping());
+    let (database, redis) = tokio::join!(state.db.ping(), state.redis.ping());
     let status = |r: &Result<(), _>| {
         if r.is_ok() {
             CheckStatus::Ok

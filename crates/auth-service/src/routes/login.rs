@@ -1,13 +1,13 @@
 use actix_web::{HttpResponse, web};
+use auth_types::FieldError;
 use auth_types::dto::LoginRequest;
-use auth_types::{FieldError, SessionId};
 
 use crate::db::users::User;
 use crate::domain::Email;
 use crate::error::Error;
 use crate::extract::ApiJson;
 use crate::sessions::ClientInfo;
-use crate::state::{AppState, unix_now};
+use crate::state::AppState;
 
 /// `POST /api/v1/auth/login`: email and password for a new session.
 ///
@@ -31,9 +31,7 @@ pub async fn login(
         _ => return Err(Error::InvalidCredentials),
     };
 
-    let now = unix_now();
-    let pair = state.tokens.issue_pair(user.id(), SessionId::new(), now)?;
-    state.sessions.create(&pair.refresh, &client, now).await?;
+    let tokens = state.open_session(&user, &client).await?;
     tracing::info!(user_id = %user.id, "user logged in");
-    Ok(HttpResponse::Ok().json(state.tokens.response(pair, &user)))
+    Ok(HttpResponse::Ok().json(tokens))
 }

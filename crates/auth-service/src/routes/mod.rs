@@ -6,6 +6,7 @@ mod logout;
 mod me;
 mod refresh;
 mod register;
+mod telegram;
 
 use actix_web::{HttpResponse, Route, web};
 
@@ -41,6 +42,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(post("/login", web::post().to(login::login)))
                 .service(post("/token/refresh", web::post().to(refresh::refresh)))
                 .service(post("/logout", web::post().to(logout::logout)))
-                .service(get("/me", web::get().to(me::me))),
+                .service(get("/me", web::get().to(me::me)))
+                .service(post(
+                    "/telegram/register",
+                    web::post().to(telegram::register),
+                ))
+                .service(post("/telegram/start", web::post().to(telegram::start)))
+                .service(post("/telegram/confirm", web::post().to(telegram::confirm)))
+                .service(post("/token/get", web::post().to(telegram::token_get)))
+                .service(post(
+                    "/token/refresh-telegram",
+                    web::post().to(telegram::refresh),
+                )),
         );
 }

@@ -5,13 +5,10 @@ use auth_types::dto::RefreshRequest;
 use crate::db::users::User;
 use crate::error::Error;
 use crate::extract::ApiJson;
-use crate::sessions::Rotation;
-use crate::state::{AppState, unix_now};
+use crate::state::AppState;
 
-/// `POST /api/v1/auth/token/refresh`: trades a refresh token for a new pair.
-///
-/// Everything that can fail runs before the rotation, so a 503 leaves the
-/// presented token valid; the rotation itself is one atomic Redis script.
+/// `POST /api/v1/auth/token/refresh`: trades a refresh token for a new pair;
+/// presenting an already-rotated token revokes the whole session.
 pub async fn refresh(
     state: web::Data<AppState>,
     ApiJson(body): ApiJson<RefreshRequest>,
@@ -27,19 +24,6 @@ pub async fn refresh(
         .run(async |conn| User::find(conn, user_id).await)
         .await?
         .ok_or(Error::InvalidRefreshToken)?;
-
-    let now = unix_now();
-    let pair = state.tokens.issue_pair(user.id(), presented.sid, now)?;
-    match state
-        .sessions
-        .rotate(&presented, &pair.refresh, now)
-        .await?
-    {
-        Rotation::Rotated => Ok(HttpResponse::Ok().json(state.tokens.response(pair, &user))),
-        Rotation::NoSession => Err(Error::InvalidRefreshToken),
-        Rotation::Reused => {
-            tracing::warn!(user_id = %user.id, session_id = %presented.sid, "refresh token reused; session revoked");
-            Err(Error::TokenReused)
-        }
-    }
+    let tokens = state.rotate_session(&presented, &user).await?;
+    Ok(HttpResponse::Ok().json(tokens))
 }

@@ -13,6 +13,8 @@ use test_support::{TestDatabase, TestRedis};
 
 pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef0123456789";
 pub const PASSWORD: &str = "correct horse battery";
+pub const HMAC_SECRET: &str = "test-hmac-secret-0123456789abcdef01234567";
+pub const PUBLIC_WEB_URL: &str = "https://finance.example.org";
 
 /// A running auth-service with its own database and Redis key space.
 pub struct TestApp {
@@ -63,10 +65,8 @@ async fn start(db: TestDatabase, overrides: Overrides) -> TestApp {
         ("REDIS_URL", redis.url().to_owned()),
         ("REDIS_KEY_PREFIX", redis.prefix().to_owned()),
         ("JWT_SECRET", JWT_SECRET.to_owned()),
-        (
-            "BOT_HMAC_SECRET",
-            "test-hmac-secret-0123456789abcdef01234567".to_owned(),
-        ),
+        ("BOT_HMAC_SECRET", HMAC_SECRET.to_owned()),
+        ("PUBLIC_WEB_URL", PUBLIC_WEB_URL.to_owned()),
         ("BIND_ADDR", "127.0.0.1:0".to_owned()),
         ("BCRYPT_COST", "4".to_owned()),
         ("DB_POOL_SIZE", "8".to_owned()),
@@ -223,6 +223,63 @@ impl TestApp {
     pub async fn logout(&self, access_token: &str) -> Answer {
         self.post_with_token("/api/v1/auth/logout", access_token, None)
             .await
+    }
+
+    /// Sends `body` to a bot-only endpoint with the given signature headers.
+    pub async fn post_signed_raw(
+        &self,
+        path: &str,
+        body: &[u8],
+        headers: Option<&auth_types::signing::SignatureHeaders>,
+    ) -> Answer {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(headers) = headers {
+            for (name, value) in headers.pairs() {
+                request = request.header(name, value);
+            }
+        }
+        Answer::from(request.send().await.unwrap()).await
+    }
+
+    /// A correctly signed bot-only request, as the bot sends it.
+    pub async fn post_signed(&self, path: &str, body: Value) -> Answer {
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let headers =
+            auth_types::HmacSigner::new(HMAC_SECRET.as_bytes()).sign("POST", path, &bytes);
+        self.post_signed_raw(path, &bytes, Some(&headers)).await
+    }
+
+    pub async fn telegram_register(&self, telegram_id: i64) -> Answer {
+        self.post_signed(
+            "/api/v1/auth/telegram/register",
+            json!({"telegram_id": telegram_id, "username": "tg_user", "first_name": "Tele", "last_name": "Gram"}),
+        )
+        .await
+    }
+
+    /// A binding code for `telegram_id`, as the bot's `/link` gets it.
+    pub async fn link_code(&self, telegram_id: i64) -> String {
+        let answer = self
+            .post_signed(
+                "/api/v1/auth/telegram/start",
+                json!({"telegram_id": telegram_id, "username": "tg_user"}),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        answer.body["code"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn confirm(&self, access_token: &str, code: &str) -> Answer {
+        self.post_with_token(
+            "/api/v1/auth/telegram/confirm",
+            access_token,
+            Some(json!({"code": code})),
+        )
+        .await
     }
 
     /// Number of rows in `users`, straight from the database.

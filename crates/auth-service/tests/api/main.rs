@@ -4,9 +4,11 @@
 mod errors;
 mod health;
 mod helpers;
+mod hmac;
 mod login;
 mod logout;
 mod outages;
 mod refresh;
 mod register;
+mod telegram;
 mod tokens;
