@@ -1,0 +1,96 @@
+//! Reading a command from a message text.
+
+/// What a person asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `/start`, with the deep-link payload of `t.me/<bot>?start=<payload>`.
+    Start(Option<String>),
+    Register,
+    Link,
+    Me,
+    Logout,
+    Help,
+    /// A command we do not have (without its slash).
+    Unknown(String),
+    /// Text that is not a command.
+    Text,
+}
+
+/// The commands shown in Telegram's menu and in `/help`.
+pub const MENU: &[(&str, &str)] = &[
+    (
+        "register",
+        "create your account, or sign in to the one you have",
+    ),
+    (
+        "link",
+        "connect this Telegram account to an account on the web",
+    ),
+    ("me", "show your account"),
+    ("logout", "sign out in this chat"),
+    ("help", "show this help"),
+];
+
+impl Command {
+    /// Parses `text` as Telegram sends it: the first word is the command, which
+    /// may carry `@botname` (only ours counts); the rest is the argument.
+    pub fn parse(text: &str, bot_username: &str) -> Self {
+        let text = text.trim();
+        let Some(rest) = text.strip_prefix('/') else {
+            return Self::Text;
+        };
+        let (word, argument) = rest
+            .split_once(char::is_whitespace)
+            .map_or((rest, ""), |(w, a)| (w, a.trim()));
+        let command = match word.split_once('@') {
+            Some((command, target)) if target.eq_ignore_ascii_case(bot_username) => command,
+            // A command for another bot in a group: not ours.
+            Some(_) => return Self::Text,
+            None => word,
+        };
+        match command.to_ascii_lowercase().as_str() {
+            "start" => Self::Start(Some(argument.to_owned()).filter(|a| !a.is_empty())),
+            "register" => Self::Register,
+            "link" => Self::Link,
+            "me" => Self::Me,
+            "logout" => Self::Logout,
+            "help" => Self::Help,
+            _ => Self::Unknown(command.chars().take(64).collect()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOT: &str = "finance_bot";
+
+    #[test]
+    fn commands_are_read_from_the_first_word_only() {
+        assert_eq!(Command::parse("/register", BOT), Command::Register);
+        assert_eq!(Command::parse("  /ME  ", BOT), Command::Me);
+        assert_eq!(Command::parse("/link please", BOT), Command::Link);
+        // No prefix matching: /registerme is not /register.
+        assert_eq!(
+            Command::parse("/registerme", BOT),
+            Command::Unknown("registerme".into())
+        );
+        assert_eq!(Command::parse("hello /register", BOT), Command::Text);
+    }
+
+    #[test]
+    fn start_carries_its_deep_link_payload() {
+        assert_eq!(Command::parse("/start", BOT), Command::Start(None));
+        assert_eq!(
+            Command::parse("/start link", BOT),
+            Command::Start(Some("link".into()))
+        );
+    }
+
+    #[test]
+    fn a_bot_mention_must_be_ours() {
+        assert_eq!(Command::parse("/help@Finance_Bot", BOT), Command::Help);
+        assert_eq!(Command::parse("/help@other_bot", BOT), Command::Text);
+    }
+}

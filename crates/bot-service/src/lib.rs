@@ -1,0 +1,111 @@
+//! Finance Bot's Telegram bot: long polling through frankenstein, commands to
+//! sign up and link accounts, HMAC-signed calls to the auth service, each
+//! chat's tokens in Redis.
+//!
+//! `main.rs` reads the settings and runs [`BotApp`]; tests run the same app
+//! against a fake Telegram server.
+
+pub mod api;
+pub mod commands;
+pub mod config;
+pub mod context;
+pub mod poller;
+pub mod replies;
+pub mod session;
+pub mod store;
+pub mod telegram;
+
+use std::sync::Arc;
+
+use auth_types::HmacSigner;
+use tokio::sync::watch;
+
+use crate::api::AuthClient;
+use crate::config::BotSettings;
+use crate::context::Context;
+use crate::store::Store;
+use crate::telegram::Telegram;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("could not build an HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("could not prepare the Redis pool: {0}")]
+    Store(#[from] store::StoreError),
+}
+
+/// The bot, ready to run.
+pub struct BotApp {
+    telegram: Telegram,
+    auth: AuthClient,
+    store: Store,
+}
+
+impl BotApp {
+    pub fn new(settings: &BotSettings) -> Result<Self, StartError> {
+        Ok(Self {
+            telegram: Telegram::new(
+                &settings.telegram_api_url,
+                settings.telegram_bot_token.expose(),
+                settings.poll_timeout,
+            )?,
+            auth: AuthClient::new(
+                &settings.auth_service_url,
+                HmacSigner::new(settings.bot_hmac_secret.expose().as_bytes()),
+            )?,
+            store: Store::new(settings.redis_url.expose(), &settings.redis_key_prefix)?,
+        })
+    }
+
+    /// Learns the bot's name, sets its menu, waits for the auth service, then
+    /// polls until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut wait = std::time::Duration::from_millis(500);
+        let username = loop {
+            match self.telegram.username().await {
+                Ok(name) => break name,
+                Err(err) => {
+                    tracing::warn!(error = %err, ?wait, "getMe failed; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => {}
+                        _ = shutdown.wait_for(|stop| *stop) => return,
+                    }
+                    wait = (wait * 2).min(std::time::Duration::from_secs(30));
+                }
+            }
+        };
+        tracing::info!(%username, "bot identity");
+        if let Err(err) = self.telegram.set_commands(commands::MENU).await {
+            tracing::warn!(error = %err, "could not set the command menu");
+        }
+        let ctx = Arc::new(Context {
+            telegram: self.telegram,
+            auth: self.auth,
+            store: self.store,
+            username,
+        });
+        if !poller::wait_for_auth(&ctx, &mut shutdown).await {
+            return;
+        }
+        tracing::info!("polling for updates");
+        poller::run(ctx, shutdown).await;
+        tracing::info!("bot stopped");
+    }
+}
+
+/// Installs the global log subscriber; `RUST_LOG` filters (default `info`).
+pub fn init_logging(format: config::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    match format {
+        config::LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+        config::LogFormat::Text => builder.init(),
+    }
+}

@@ -1,0 +1,234 @@
+//! The Telegram Bot API, through frankenstein, with its errors handled as
+//! Telegram documents them: 429 waits `retry_after`, 5xx and network errors
+//! back off, 409 means another poller or a webhook.
+
+use std::time::Duration;
+
+use frankenstein::AsyncTelegramApi;
+use frankenstein::client_reqwest::Bot;
+use frankenstein::methods::{
+    AnswerCallbackQueryParams, GetUpdatesParams, SendMessageParams, SetMyCommandsParams,
+};
+use frankenstein::types::{AllowedUpdate, BotCommand, ReplyMarkup};
+use frankenstein::updates::Update;
+
+/// Telegram's limit on a message, in UTF-16 code units.
+pub const MAX_MESSAGE_UTF16: usize = 4096;
+/// Attempts to deliver one message before giving up.
+const SEND_ATTEMPTS: u32 = 5;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TelegramError {
+    #[error("rate limited by Telegram; retry after {0:?}")]
+    RetryAfter(Duration),
+    #[error("conflict: another bot instance is polling, or a webhook is set")]
+    Conflict,
+    #[error("Telegram unavailable: {0}")]
+    Transient(String),
+    #[error("Telegram refused the request: {0}")]
+    Refused(String),
+}
+
+impl From<frankenstein::Error> for TelegramError {
+    fn from(err: frankenstein::Error) -> Self {
+        match err {
+            frankenstein::Error::Api(api) => match api.error_code {
+                429 => Self::RetryAfter(Duration::from_secs(
+                    api.parameters
+                        .and_then(|p| p.retry_after)
+                        .map_or(1, u64::from),
+                )),
+                409 => Self::Conflict,
+                500..=599 => Self::Transient(api.description),
+                _ => Self::Refused(format!("{} {}", api.error_code, api.description)),
+            },
+            // Network errors, time-outs and unreadable answers (a proxy's error page).
+            other => Self::Transient(other.to_string()),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Telegram {
+    bot: Bot,
+    poll_timeout: Duration,
+}
+
+impl Telegram {
+    pub fn new(api_url: &str, token: &str, poll_timeout: Duration) -> Result<Self, reqwest::Error> {
+        // Longer than the long poll, so a poll is never cut short by the client.
+        let client = reqwest::Client::builder()
+            .timeout(poll_timeout + Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .build()?;
+        let bot = Bot::builder()
+            .api_url(format!("{api_url}/bot{token}"))
+            .client(client)
+            .build();
+        Ok(Self { bot, poll_timeout })
+    }
+
+    /// The bot's `@username`.
+    pub async fn username(&self) -> Result<String, TelegramError> {
+        let me = self.bot.get_me().await?.result;
+        Ok(me.username.unwrap_or_default())
+    }
+
+    pub async fn set_commands(&self, commands: &[(&str, &str)]) -> Result<(), TelegramError> {
+        let commands = commands
+            .iter()
+            .map(|(command, description)| {
+                BotCommand::builder()
+                    .command(*command)
+                    .description(*description)
+                    .build()
+            })
+            .collect();
+        self.bot
+            .set_my_commands(&SetMyCommandsParams::builder().commands(commands).build())
+            .await?;
+        Ok(())
+    }
+
+    /// Long-polls for updates from `offset` (confirming every older one).
+    pub async fn updates(&self, offset: Option<i64>) -> Result<Vec<Update>, TelegramError> {
+        self.updates_with_timeout(offset, self.poll_timeout).await
+    }
+
+    pub async fn updates_with_timeout(
+        &self,
+        offset: Option<i64>,
+        timeout: Duration,
+    ) -> Result<Vec<Update>, TelegramError> {
+        let params = GetUpdatesParams::builder()
+            .maybe_offset(offset)
+            .timeout(u32::try_from(timeout.as_secs()).unwrap_or(30))
+            .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+            .build();
+        Ok(self.bot.get_updates(&params).await?.result)
+    }
+
+    /// Sends `text`, split into messages Telegram accepts, waiting out rate
+    /// limits and backing off on server errors. `markup` goes with the last part.
+    pub async fn send(
+        &self,
+        chat_id: i64,
+        text: &str,
+        markup: Option<ReplyMarkup>,
+    ) -> Result<(), TelegramError> {
+        let parts = split_message(text, MAX_MESSAGE_UTF16);
+        let last = parts.len().saturating_sub(1);
+        for (i, part) in parts.into_iter().enumerate() {
+            let params = SendMessageParams::builder()
+                .chat_id(chat_id)
+                .text(part)
+                .maybe_reply_markup(if i == last { markup.clone() } else { None })
+                .build();
+            let mut backoff = Duration::from_millis(500);
+            let mut attempt = 1;
+            loop {
+                match self
+                    .bot
+                    .send_message(&params)
+                    .await
+                    .map_err(TelegramError::from)
+                {
+                    Ok(_) => break,
+                    Err(TelegramError::RetryAfter(wait)) if attempt < SEND_ATTEMPTS => {
+                        tracing::warn!(
+                            chat_id,
+                            ?wait,
+                            "Telegram rate limit; waiting before sending"
+                        );
+                        tokio::time::sleep(wait).await;
+                    }
+                    Err(TelegramError::Transient(why)) if attempt < SEND_ATTEMPTS => {
+                        tracing::warn!(chat_id, %why, ?backoff, "sending failed; backing off");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(8));
+                    }
+                    Err(err) => return Err(err),
+                }
+                attempt += 1;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn answer_callback(&self, id: &str) -> Result<(), TelegramError> {
+        self.bot
+            .answer_callback_query(
+                &AnswerCallbackQueryParams::builder()
+                    .callback_query_id(id)
+                    .build(),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// Splits `text` into parts of at most `limit` UTF-16 code units, breaking at a
+/// line end (or else a space) when one is near, never inside a character.
+pub fn split_message(text: &str, limit: usize) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut units = 0;
+        let mut end = rest.len();
+        for (i, c) in rest.char_indices() {
+            if units + c.len_utf16() > limit {
+                end = i;
+                break;
+            }
+            units += c.len_utf16();
+        }
+        if end < rest.len() {
+            // Prefer a break in the last quarter of the part.
+            let window = &rest[end - (end / 4).min(end)..end];
+            let offset = end - window.len();
+            if let Some(pos) = window.rfind('\n').or_else(|| window.rfind(' ')) {
+                end = offset + pos + 1;
+            }
+        }
+        parts.push(rest[..end].to_owned());
+        rest = &rest[end..];
+    }
+    if parts.is_empty() {
+        parts.push(String::new());
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(s: &str) -> usize {
+        s.encode_utf16().count()
+    }
+
+    #[test]
+    fn short_text_is_one_part() {
+        assert_eq!(split_message("hello", 4096), vec!["hello".to_owned()]);
+    }
+
+    #[test]
+    fn parts_fit_the_limit_in_utf16_units_and_lose_nothing() {
+        // Emoji are two UTF-16 units each: 3000 of them are 6000 units.
+        let text = "😀".repeat(3000);
+        let parts = split_message(&text, 4096);
+        assert!(parts.len() >= 2);
+        assert!(parts.iter().all(|p| utf16(p) <= 4096));
+        assert_eq!(parts.concat(), text);
+    }
+
+    #[test]
+    fn parts_break_at_line_ends_when_they_can() {
+        let line = format!("{}\n", "a".repeat(99));
+        let text = line.repeat(100); // 10,000 units
+        let parts = split_message(&text, 4096);
+        assert!(parts.iter().all(|p| utf16(p) <= 4096));
+        assert!(parts[..parts.len() - 1].iter().all(|p| p.ends_with('\n')));
+        assert_eq!(parts.concat(), text);
+    }
+}
