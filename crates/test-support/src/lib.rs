@@ -5,6 +5,7 @@
 //! so tests run in parallel and leave nothing behind: both are removed when
 //! the fixture is dropped. [`TcpProxy`] stands between a service and a
 //! dependency so a test can take the dependency down and bring it back.
+//! [`FakeTelegram`] is a fake Telegram Bot API server for the bot's tests.
 //!
 //! Servers are found through `TEST_DATABASE_URL` (an admin URL, default
 //! `postgres://postgres:postgres@127.0.0.1:5432/postgres`) and `TEST_REDIS_URL`
@@ -15,10 +16,14 @@
 mod database;
 mod proxy;
 mod redis_space;
+mod telegram;
 
 pub use database::TestDatabase;
 pub use proxy::{ProxyMode, TcpProxy};
 pub use redis_space::TestRedis;
+pub use telegram::{
+    ApiCall, FAKE_BOT_ID, FAKE_BOT_TOKEN, FAKE_BOT_USERNAME, Failure, FakeTelegram, SentMessage,
+};
 
 /// `url` with its `host:port` replaced by `addr` (to route a service through a [`TcpProxy`]).
 pub fn with_host(url: &str, addr: std::net::SocketAddr) -> String {

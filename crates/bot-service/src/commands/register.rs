@@ -10,10 +10,10 @@ pub async fn run(ctx: &Context, chat_id: i64, person: &TelegramPerson) -> Result
     let previous = ctx.store.tokens(chat_id).await?;
     let (created, tokens) = ctx.auth.register(person).await?;
     session::save(ctx, chat_id, person.id, &tokens).await?;
-    if let Some(previous) = previous {
-        if let Err(err) = ctx.auth.logout(&previous.access_token).await {
-            tracing::debug!(error = %err, "previous session of the chat already ended");
-        }
+    if let Some(previous) = previous
+        && let Err(err) = ctx.auth.logout(&previous.access_token).await
+    {
+        tracing::debug!(error = %err, "previous session of the chat already ended");
     }
     let name = tokens
         .user

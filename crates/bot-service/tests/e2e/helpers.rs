@@ -1,0 +1,194 @@
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use auth_service::config::Settings;
+use auth_service::startup::Application;
+use bot_service::BotApp;
+use bot_service::config::BotSettings;
+use serde_json::{Value, json};
+use test_support::{FAKE_BOT_TOKEN, FakeTelegram, SentMessage, TcpProxy, TestDatabase, TestRedis};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub const HMAC_SECRET: &str = "e2e-hmac-secret-0123456789abcdef0123456789";
+pub const PUBLIC_WEB_URL: &str = "https://finance.example.org";
+/// How long a person may wait for an answer.
+pub const REPLY_WITHIN: Duration = Duration::from_secs(15);
+
+/// The auth service, the fake Telegram, and the bot between them. The bot
+/// reaches the auth service through a proxy, so a test can take it down.
+pub struct World {
+    pub telegram: FakeTelegram,
+    pub auth_url: String,
+    pub auth_proxy: TcpProxy,
+    pub http: reqwest::Client,
+    pub bot_redis: TestRedis,
+    bot: Option<(watch::Sender<bool>, JoinHandle<()>)>,
+    auth_redis: TestRedis,
+    db: TestDatabase,
+}
+
+pub async fn world() -> World {
+    let mut world = world_without_bot().await;
+    world.start_bot();
+    world
+}
+
+pub async fn world_without_bot() -> World {
+    let db = TestDatabase::create("bot").await;
+    auth_service::db::run_migrations(db.url())
+        .await
+        .expect("migrate");
+    let auth_redis = TestRedis::new();
+    let env: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", db.url().to_owned()),
+        ("REDIS_URL", auth_redis.url().to_owned()),
+        ("REDIS_KEY_PREFIX", auth_redis.prefix().to_owned()),
+        (
+            "JWT_SECRET",
+            "e2e-jwt-secret-0123456789abcdef0123456789".to_owned(),
+        ),
+        ("BOT_HMAC_SECRET", HMAC_SECRET.to_owned()),
+        ("PUBLIC_WEB_URL", PUBLIC_WEB_URL.to_owned()),
+        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
+        ("BCRYPT_COST", "4".to_owned()),
+    ]);
+    let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("auth settings");
+    let app = Application::build(settings).expect("auth app");
+    let auth_addr = format!("127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let auth_proxy = TcpProxy::start(&auth_addr).await;
+    World {
+        telegram: FakeTelegram::start().await,
+        auth_url: format!("http://{auth_addr}"),
+        auth_proxy,
+        http: reqwest::Client::new(),
+        bot_redis: TestRedis::new(),
+        bot: None,
+        auth_redis,
+        db,
+    }
+}
+
+impl World {
+    fn bot_settings(&self) -> BotSettings {
+        let env: HashMap<&str, String> = HashMap::from([
+            ("TELEGRAM_BOT_TOKEN", FAKE_BOT_TOKEN.to_owned()),
+            ("TELEGRAM_API_URL", self.telegram.api_url()),
+            (
+                "AUTH_SERVICE_URL",
+                format!("http://{}", self.auth_proxy.addr()),
+            ),
+            ("BOT_HMAC_SECRET", HMAC_SECRET.to_owned()),
+            ("REDIS_URL", self.bot_redis.url().to_owned()),
+            ("REDIS_KEY_PREFIX", self.bot_redis.prefix().to_owned()),
+            ("POLL_TIMEOUT_SECS", "1".to_owned()),
+        ]);
+        BotSettings::from_lookup(|k| env.get(k).cloned()).expect("bot settings")
+    }
+
+    pub fn start_bot(&mut self) {
+        assert!(self.bot.is_none(), "the bot is already running");
+        let app = BotApp::new(&self.bot_settings()).expect("bot");
+        let (stop, shutdown) = watch::channel(false);
+        self.bot = Some((stop, tokio::spawn(app.run(shutdown))));
+    }
+
+    /// SIGTERM: the bot finishes what it has in hand, confirms, and stops.
+    pub async fn stop_bot(&mut self) {
+        let (stop, task) = self.bot.take().expect("a running bot");
+        stop.send_replace(true);
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("the bot stops within 10 s")
+            .expect("the bot task ends cleanly");
+    }
+
+    /// kill -9: the bot stops wherever it is.
+    pub async fn kill_bot(&mut self) {
+        let (_, task) = self.bot.take().expect("a running bot");
+        task.abort();
+        let _ = task.await;
+    }
+
+    /// `user` sends `text`; returns the bot's next message to them.
+    pub async fn say(&self, user: i64, text: &str) -> SentMessage {
+        let before = self.telegram.sent_to(user).len();
+        self.telegram.user_sends(user, text);
+        self.next_message(user, before).await
+    }
+
+    /// The message after the first `before` sent to `user`.
+    pub async fn next_message(&self, user: i64, before: usize) -> SentMessage {
+        self.telegram
+            .wait_for_messages(user, before + 1, REPLY_WITHIN)
+            .await
+            .swap_remove(before)
+    }
+
+    /// An email account made through the web API; returns its access token.
+    pub async fn email_account(&self, email: &str) -> String {
+        let answer: Value = self
+            .http
+            .post(format!("{}/api/v1/auth/register", self.auth_url))
+            .json(&json!({"email": email, "password": "correct horse battery"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    /// What the web page does with a binding code: `POST telegram/confirm`.
+    pub async fn confirm(&self, access_token: &str, code: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/auth/telegram/confirm", self.auth_url))
+            .bearer_auth(access_token)
+            .json(&json!({"code": code}))
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    /// Users in the auth service's database with this Telegram id.
+    pub async fn users_with_telegram_id(&self, telegram_id: i64) -> Vec<(Option<String>, i64)> {
+        use auth_service::db::schema::users;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.db.connect().await;
+        users::table
+            .filter(users::telegram_id.eq(telegram_id))
+            .select((users::email, users::telegram_id.assume_not_null()))
+            .load(&mut conn)
+            .await
+            .unwrap()
+    }
+
+    /// Live sessions on the auth service.
+    pub async fn auth_sessions(&self) -> usize {
+        self.auth_redis
+            .keys()
+            .await
+            .iter()
+            .filter(|k| k.starts_with("session:"))
+            .count()
+    }
+}
+
+/// The binding code in a `/link` reply.
+pub fn code_in(text: &str) -> String {
+    let start = text.find("/link?code=").expect("a link in the reply") + "/link?code=".len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
