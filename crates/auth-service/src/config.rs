@@ -1,49 +1,14 @@
-//! Settings, read once from the environment at start-up (see docs/operations).
+//! Settings, read once from the environment at start-up (docs/architecture.md#configuration).
 //!
 //! Every problem names its variable in one line, so a wrong deployment fails
 //! fast and clearly instead of panicking later.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use auth_types::claims::MIN_SECRET_BYTES;
-
-/// A value that must never be printed.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{var}: {reason}")]
-pub struct ConfigError {
-    pub var: &'static str,
-    pub reason: String,
-}
-
-impl ConfigError {
-    fn new(var: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            var,
-            reason: reason.into(),
-        }
-    }
-}
+use service_kit::Env;
+pub use service_kit::{ConfigError, LogFormat, Secret};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -65,12 +30,6 @@ pub struct Settings {
     pub log_format: LogFormat,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
 impl Settings {
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -79,121 +38,43 @@ impl Settings {
 
     /// Reads the settings through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |var: &'static str| lookup(var).filter(|v| !v.trim().is_empty());
-        let required =
-            |var: &'static str| get(var).ok_or_else(|| ConfigError::new(var, "is not set"));
-        fn parsed<T: std::str::FromStr>(
-            var: &'static str,
-            value: Option<String>,
-            default: T,
-            what: &str,
-        ) -> Result<T, ConfigError> {
-            match value {
-                None => Ok(default),
-                Some(v) => v
-                    .trim()
-                    .parse()
-                    .map_err(|_| ConfigError::new(var, format!("must be {what}, got {v:?}"))),
-            }
-        }
-        let secret = |var: &'static str| -> Result<Secret, ConfigError> {
-            let value = required(var)?;
-            if value.len() < MIN_SECRET_BYTES {
-                return Err(ConfigError::new(
-                    var,
-                    format!(
-                        "must be at least {MIN_SECRET_BYTES} bytes (got {})",
-                        value.len()
-                    ),
-                ));
-            }
-            Ok(Secret::new(value))
+        let env = Env::new(lookup);
+        let secs = |var: &'static str, default: u64| {
+            env.number_in(var, default, 1..=u64::from(u32::MAX))
+                .map(Duration::from_secs)
         };
-        let secs = |var: &'static str, default: u64| -> Result<Duration, ConfigError> {
-            let n: u64 = parsed(var, get(var), default, "a whole number of seconds")?;
-            if n == 0 {
-                return Err(ConfigError::new(var, "must be greater than 0"));
-            }
-            Ok(Duration::from_secs(n))
-        };
-
-        let database_url = required("DATABASE_URL")?;
-        if !database_url.starts_with("postgres://") && !database_url.starts_with("postgresql://") {
-            return Err(ConfigError::new(
-                "DATABASE_URL",
-                "must be a postgres:// URL",
-            ));
-        }
-        let redis_url = required("REDIS_URL")?;
-        if !redis_url.starts_with("redis://") && !redis_url.starts_with("rediss://") {
-            return Err(ConfigError::new(
-                "REDIS_URL",
-                "must be a redis:// or rediss:// URL",
-            ));
-        }
-        let bcrypt_cost = parsed(
-            "BCRYPT_COST",
-            get("BCRYPT_COST"),
-            12,
-            "a number from 4 to 31",
-        )?;
-        if !(4..=31).contains(&bcrypt_cost) {
-            return Err(ConfigError::new("BCRYPT_COST", "must be from 4 to 31"));
-        }
-        let pool_size = |var: &'static str| -> Result<usize, ConfigError> {
-            let n: usize = parsed(var, get(var), 16, "a positive number")?;
-            if n == 0 {
-                return Err(ConfigError::new(var, "must be greater than 0"));
-            }
-            Ok(n)
-        };
-        let log_format = match get("LOG_FORMAT").as_deref().map(str::trim) {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    "LOG_FORMAT",
-                    format!("must be text or json, got {other:?}"),
-                ));
-            }
-        };
-        let public_web_url = get("PUBLIC_WEB_URL")
-            .unwrap_or_else(|| "http://localhost:8000".to_owned())
-            .trim()
-            .trim_end_matches('/')
-            .to_owned();
-        if !public_web_url.starts_with("http://") && !public_web_url.starts_with("https://") {
-            return Err(ConfigError::new(
-                "PUBLIC_WEB_URL",
-                "must be an http(s):// URL",
-            ));
-        }
-
+        let database_url = env.url("DATABASE_URL", &["postgres", "postgresql"], None)?;
+        let redis_url = env.url("REDIS_URL", &["redis", "rediss"], None)?;
         Ok(Self {
-            bind_addr: parsed(
+            bind_addr: env.parse_or(
                 "BIND_ADDR",
-                get("BIND_ADDR"),
                 SocketAddr::from(([0, 0, 0, 0], 8000)),
                 "an address like 0.0.0.0:8000",
             )?,
             database_url: Secret::new(database_url),
-            db_pool_size: pool_size("DB_POOL_SIZE")?,
+            db_pool_size: env.number_in("DB_POOL_SIZE", 16, 1..=1000)?,
             redis_url: Secret::new(redis_url),
-            redis_pool_size: pool_size("REDIS_POOL_SIZE")?,
-            redis_key_prefix: get("REDIS_KEY_PREFIX").unwrap_or_else(|| "auth:".to_owned()),
-            jwt_secret: secret("JWT_SECRET")?,
-            bot_hmac_secret: secret("BOT_HMAC_SECRET")?,
-            public_web_url,
-            bcrypt_cost,
+            redis_pool_size: env.number_in("REDIS_POOL_SIZE", 16, 1..=1000)?,
+            redis_key_prefix: env
+                .get("REDIS_KEY_PREFIX")
+                .unwrap_or_else(|| "auth:".to_owned()),
+            jwt_secret: env.secret("JWT_SECRET", MIN_SECRET_BYTES)?,
+            bot_hmac_secret: env
+                .secret("BOT_HMAC_SECRET", auth_types::signing::MIN_SECRET_BYTES)?,
+            public_web_url: env.url(
+                "PUBLIC_WEB_URL",
+                &["http", "https"],
+                Some("http://localhost:8000"),
+            )?,
+            bcrypt_cost: env.number_in("BCRYPT_COST", 12, 4..=31)?,
             access_token_ttl: secs("ACCESS_TOKEN_TTL_SECS", 900)?,
             refresh_token_ttl: secs("REFRESH_TOKEN_TTL_SECS", 2_592_000)?,
-            dependency_timeout: Duration::from_millis(parsed(
+            dependency_timeout: Duration::from_millis(env.number_in(
                 "DEPENDENCY_TIMEOUT_MS",
-                get("DEPENDENCY_TIMEOUT_MS"),
                 1500,
-                "a number of milliseconds",
+                50..=60_000,
             )?),
-            log_format,
+            log_format: env.log_format()?,
         })
     }
 }
@@ -201,22 +82,16 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn env(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let mut map: HashMap<String, String> = [
+    fn env(overrides: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut all = vec![
             ("DATABASE_URL", "postgres://postgres@127.0.0.1/auth"),
             ("REDIS_URL", "redis://127.0.0.1:6379"),
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
             ("BOT_HMAC_SECRET", "fedcba9876543210fedcba9876543210"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        for (k, v) in pairs {
-            map.insert(k.to_string(), v.to_string());
-        }
-        Settings::from_lookup(|k| map.get(k).cloned())
+        ];
+        all.extend_from_slice(overrides);
+        Settings::from_lookup(service_kit::env::pairs(&all))
     }
 
     #[test]

@@ -19,5 +19,4 @@ pub mod routes;
 pub mod sessions;
 pub mod startup;
 pub mod state;
-pub mod telemetry;
 pub mod tokens;

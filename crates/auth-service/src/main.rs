@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use auth_service::config::Settings;
+use auth_service::db;
 use auth_service::startup::Application;
-use auth_service::{db, telemetry};
 
 const USAGE: &str = "usage: auth-service [serve|migrate]";
 
@@ -16,7 +16,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(settings.log_format);
+    service_kit::telemetry::init(settings.log_format);
 
     let migrate = async {
         match db::run_migrations(settings.database_url.expose()).await {

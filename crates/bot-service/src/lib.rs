@@ -92,20 +92,3 @@ impl BotApp {
         tracing::info!("bot stopped");
     }
 }
-
-/// Installs the global log subscriber; `RUST_LOG` filters (default `info`).
-pub fn init_logging(format: config::LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
-    match format {
-        config::LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init(),
-        config::LogFormat::Text => builder.init(),
-    }
-}

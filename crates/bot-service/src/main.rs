@@ -12,7 +12,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    bot_service::init_logging(settings.log_format);
+    service_kit::telemetry::init(settings.log_format);
     let app = match BotApp::new(&settings) {
         Ok(app) => app,
         Err(err) => {
@@ -22,32 +22,10 @@ async fn main() -> ExitCode {
     };
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        wait_for_signal().await;
+        service_kit::shutdown_signal().await;
         tracing::info!("shutting down: finishing the updates in hand");
         stop.send_replace(true);
     });
     app.run(shutdown).await;
     ExitCode::SUCCESS
-}
-
-/// SIGTERM (orchestrators) or SIGINT (Ctrl-C).
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }

@@ -1,0 +1,31 @@
+//! Plumbing every Finance Bot service shares, so each service's `config` and
+//! `main` say only what is particular to it: reading settings from the
+//! environment with one clear line per problem ([`env`]), secrets that never
+//! print, the log subscriber ([`telemetry`]) and the shutdown signals.
+
+pub mod env;
+pub mod telemetry;
+
+pub use env::{ConfigError, Env, LogFormat, Secret};
+
+/// Resolves on SIGTERM (orchestrators) or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
