@@ -7,6 +7,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use auth_types::claims::MIN_SECRET_BYTES;
+use ipnet::IpNet;
+
+use crate::rate_limit::{Kind, Limit, RateLimitSettings};
 use service_kit::Env;
 pub use service_kit::{ConfigError, LogFormat, Secret};
 
@@ -28,6 +31,14 @@ pub struct Settings {
     /// How long one PostgreSQL or Redis call may take before the request answers 503.
     pub dependency_timeout: Duration,
     pub log_format: LogFormat,
+    /// `None`: no mail server; email endpoints answer 503.
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
+    pub verify_token_ttl: Duration,
+    pub reset_token_ttl: Duration,
+    pub rate_limits: RateLimitSettings,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl Settings {
@@ -75,8 +86,88 @@ impl Settings {
                 50..=60_000,
             )?),
             log_format: env.log_format()?,
+            smtp_url: match env.get("SMTP_URL") {
+                None => None,
+                Some(_) => Some(Secret::new(env.url(
+                    "SMTP_URL",
+                    &["smtp", "smtps"],
+                    None,
+                )?)),
+            },
+            mail_from: mail_from(&env)?,
+            verify_token_ttl: secs("VERIFY_TOKEN_TTL_SECS", 86_400)?,
+            reset_token_ttl: secs("RESET_TOKEN_TTL_SECS", 3_600)?,
+            rate_limits: rate_limits(&env)?,
+            trusted_proxies: trusted_proxies(&env)?,
         })
     }
+}
+
+fn mail_from<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<String, ConfigError> {
+    let value = env
+        .get("MAIL_FROM")
+        .unwrap_or_else(|| "Finance Bot <no-reply@localhost>".to_owned());
+    value
+        .parse::<lettre::message::Mailbox>()
+        .map(|_| value.trim().to_owned())
+        .map_err(|_| {
+            ConfigError::new(
+                "MAIL_FROM",
+                "must be an address like Finance Bot <bot@example.org>",
+            )
+        })
+}
+
+fn rate_limits<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<RateLimitSettings, ConfigError> {
+    let enabled = match env.get("RATE_LIMITS").as_deref().map(str::trim) {
+        None | Some("on") => true,
+        Some("off") => false,
+        Some(other) => {
+            return Err(ConfigError::new(
+                "RATE_LIMITS",
+                format!("must be on or off, got {other:?}"),
+            ));
+        }
+    };
+    let mut limits = Vec::new();
+    for kind in Kind::ALL {
+        let var = kind.env_var();
+        let limit = match env.get(var) {
+            None => kind.default_limit(),
+            Some(raw) => Limit::parse(&raw).ok_or_else(|| {
+                ConfigError::new(
+                    var,
+                    format!("must be COUNT/SECONDS like 20/60, got {raw:?}"),
+                )
+            })?,
+        };
+        limits.push(limit);
+    }
+    Ok(RateLimitSettings::new(enabled, |kind| {
+        limits[Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0)]
+    }))
+}
+
+fn trusted_proxies<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Vec<IpNet>, ConfigError> {
+    let Some(raw) = env.get("TRUSTED_PROXIES") else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    ConfigError::new(
+                        "TRUSTED_PROXIES",
+                        format!("{item:?} is not an address or CIDR"),
+                    )
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -132,6 +223,53 @@ mod tests {
         assert_eq!(
             env(&[("ACCESS_TOKEN_TTL_SECS", "0")]).expect_err("bad").var,
             "ACCESS_TOKEN_TTL_SECS"
+        );
+    }
+
+    #[test]
+    fn rate_limits_default_to_the_contract_and_can_be_set_or_turned_off() {
+        let s = env(&[]).expect("valid");
+        assert!(s.rate_limits.enabled);
+        assert_eq!(s.rate_limits.limit(Kind::LoginIp), Limit::new(20, 60));
+        let s = env(&[("RATE_LIMITS", "off"), ("RATE_LIMIT_LOGIN_IP", "5/10")]).expect("valid");
+        assert!(!s.rate_limits.enabled);
+        assert_eq!(s.rate_limits.limit(Kind::LoginIp), Limit::new(5, 10));
+        assert_eq!(
+            env(&[("RATE_LIMIT_REGISTER_IP", "lots")])
+                .expect_err("bad")
+                .var,
+            "RATE_LIMIT_REGISTER_IP"
+        );
+        assert_eq!(
+            env(&[("RATE_LIMITS", "maybe")]).expect_err("bad").var,
+            "RATE_LIMITS"
+        );
+    }
+
+    #[test]
+    fn mail_and_proxy_settings_are_checked() {
+        let s = env(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")]).expect("valid");
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert!(s.smtp_url.is_none());
+        assert_eq!(
+            env(&[("TRUSTED_PROXIES", "nope")]).expect_err("bad").var,
+            "TRUSTED_PROXIES"
+        );
+        assert_eq!(
+            env(&[("SMTP_URL", "http://x")]).expect_err("bad").var,
+            "SMTP_URL"
+        );
+        assert_eq!(
+            env(&[("MAIL_FROM", "not an address")])
+                .expect_err("bad")
+                .var,
+            "MAIL_FROM"
+        );
+        assert!(
+            env(&[("SMTP_URL", "smtp://127.0.0.1:1025")])
+                .expect("valid")
+                .smtp_url
+                .is_some()
         );
     }
 

@@ -18,6 +18,8 @@ use auth_types::{FieldError, Problem};
 pub enum Dependency {
     Database,
     Redis,
+    /// The mail server is not configured (no `SMTP_URL`).
+    Mail,
 }
 
 impl fmt::Display for Dependency {
@@ -25,6 +27,7 @@ impl fmt::Display for Dependency {
         f.write_str(match self {
             Self::Database => "database",
             Self::Redis => "redis",
+            Self::Mail => "mail",
         })
     }
 }
@@ -64,6 +67,10 @@ pub enum Error {
     InvalidCode,
     #[error("Telegram identity already linked")]
     TelegramAlreadyLinked,
+    #[error("the account has no email address")]
+    NoEmail,
+    #[error("rate limited for {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("method not allowed")]
     MethodNotAllowed { allow: &'static str },
     #[error("email already taken")]
@@ -162,6 +169,16 @@ impl Error {
                 "telegram_already_linked",
                 "This Telegram account or this user is already linked elsewhere.".into(),
             ),
+            Self::NoEmail => (
+                S::CONFLICT,
+                "no_email",
+                "This account has no email address.".into(),
+            ),
+            Self::RateLimited { retry_after_secs } => (
+                S::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("Too many attempts; try again in {retry_after_secs} seconds."),
+            ),
             Self::NotFound => (S::NOT_FOUND, "not_found", "There is nothing here.".into()),
             Self::MethodNotAllowed { allow } => (
                 S::METHOD_NOT_ALLOWED,
@@ -231,6 +248,9 @@ impl ResponseError for Error {
             }
             Self::Unavailable(..) => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             _ => {}
         }

@@ -220,10 +220,18 @@ impl FromRequest for ClientInfo {
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(256).collect())
             .unwrap_or_default();
-        let ip = req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
+        let trusted = req
+            .app_data::<web::Data<AppState>>()
+            .map(|state| state.settings.trusted_proxies.as_slice())
             .unwrap_or_default();
+        let forwarded_for = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let ip =
+            crate::rate_limit::client_ip(req.peer_addr().map(|a| a.ip()), forwarded_for, trusted)
+                .map(|ip| ip.to_string())
+                .unwrap_or_default();
         std::future::ready(Ok(ClientInfo { user_agent, ip }))
     }
 }

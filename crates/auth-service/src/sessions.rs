@@ -50,16 +50,31 @@ pub enum Rotation {
     Reused,
 }
 
-/// Ends every session of a user: KEYS[1] is the user's session set, ARGV[1]
-/// the key prefix of sessions. Returns how many sessions there were.
+/// Ends every session of a user but ARGV[2] (may be empty): KEYS[1] is the
+/// user's session set, ARGV[1] the key prefix of sessions. Returns how many
+/// sessions were ended.
 const REVOKE_ALL_SCRIPT: &str = r"
 local sids = redis.call('SMEMBERS', KEYS[1])
+local ended = 0
 for _, sid in ipairs(sids) do
-  redis.call('DEL', ARGV[1] .. sid)
+  if sid ~= ARGV[2] then
+    redis.call('DEL', ARGV[1] .. sid)
+    redis.call('SREM', KEYS[1], sid)
+    ended = ended + 1
+  end
 end
-redis.call('DEL', KEYS[1])
-return #sids
+return ended
 ";
+
+/// A session as the session list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: SessionId,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub user_agent: String,
+    pub ip: String,
+}
 
 #[derive(Clone)]
 pub struct SessionStore {
@@ -213,17 +228,107 @@ impl SessionStore {
 
     /// Ends every session of `user` (all their tokens stop working at once).
     pub async fn revoke_all(&self, user: UserId) -> Result<(), Error> {
+        self.revoke_all_but(user, None).await
+    }
+
+    /// Ends every session of `user` except `keep`.
+    pub async fn revoke_all_but(&self, user: UserId, keep: Option<SessionId>) -> Result<(), Error> {
         let user_key = self.user_sessions_key(user);
         let session_prefix = self.redis.key("session", "");
+        let keep = keep.map(|sid| sid.to_string()).unwrap_or_default();
         self.redis
             .run(async |conn| {
                 self.revoke_all
                     .key(&user_key)
                     .arg(&session_prefix)
+                    .arg(&keep)
                     .invoke_async::<i64>(conn)
                     .await?;
                 Ok(())
             })
             .await
+    }
+
+    /// The live sessions of `user`, newest first (expired ones are dropped from its set).
+    pub async fn list(&self, user: UserId) -> Result<Vec<SessionInfo>, Error> {
+        let user_key = self.user_sessions_key(user);
+        let ids: Vec<String> = self
+            .redis
+            .run(async |conn| {
+                Ok(redis::cmd("SMEMBERS")
+                    .arg(&user_key)
+                    .query_async(conn)
+                    .await?)
+            })
+            .await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = ids.iter().map(|id| self.redis.key("session", id)).collect();
+        let hashes: Vec<std::collections::HashMap<String, String>> = self
+            .redis
+            .run(async |conn| {
+                let mut pipe = redis::pipe();
+                for key in &keys {
+                    pipe.hgetall(key);
+                }
+                Ok(pipe.query_async(conn).await?)
+            })
+            .await?;
+        let mut sessions = Vec::new();
+        let mut expired = Vec::new();
+        for (id, fields) in ids.iter().zip(hashes) {
+            let parsed = id.parse::<SessionId>().ok().filter(|_| !fields.is_empty());
+            let Some(sid) = parsed else {
+                expired.push(id.clone());
+                continue;
+            };
+            let number = |name: &str| fields.get(name).and_then(|v| v.parse().ok()).unwrap_or(0);
+            sessions.push(SessionInfo {
+                id: sid,
+                created_at: number("created_at"),
+                last_used_at: number("last_used_at"),
+                user_agent: fields.get("user_agent").cloned().unwrap_or_default(),
+                ip: fields.get("ip").cloned().unwrap_or_default(),
+            });
+        }
+        if !expired.is_empty() {
+            self.redis
+                .run(async |conn| {
+                    Ok(redis::cmd("SREM")
+                        .arg(&user_key)
+                        .arg(&expired)
+                        .query_async::<()>(conn)
+                        .await?)
+                })
+                .await?;
+        }
+        sessions.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        Ok(sessions)
+    }
+
+    /// Ends session `sid` if it is one of `user`'s; false when it is not.
+    pub async fn revoke_owned(
+        &self,
+        user: UserId,
+        sid: SessionId,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let session_key = self.session_key(sid);
+        let owner: Option<String> = self
+            .redis
+            .run(async |conn| {
+                Ok(redis::cmd("HGET")
+                    .arg(&session_key)
+                    .arg("user_id")
+                    .query_async(conn)
+                    .await?)
+            })
+            .await?;
+        if owner.as_deref() != Some(user.to_string().as_str()) {
+            return Ok(false);
+        }
+        self.revoke(user, sid, None, now).await?;
+        Ok(true)
     }
 }

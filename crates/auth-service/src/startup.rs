@@ -11,8 +11,10 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::Error;
 use crate::link_codes::LinkCodes;
+use crate::mail::{MailSettings, Mailer};
 use crate::nonces::NonceCache;
 use crate::passwords::PasswordHasher;
+use crate::rate_limit::RateLimiter;
 use crate::redis_store::Redis;
 use crate::sessions::SessionStore;
 use crate::state::AppState;
@@ -39,12 +41,33 @@ impl AppState {
             &settings.redis_key_prefix,
             timeout,
         )?;
-        Ok(Self {
-            db: Db::new(
-                settings.database_url.expose(),
-                settings.db_pool_size,
-                timeout,
+        let db = Db::new(
+            settings.database_url.expose(),
+            settings.db_pool_size,
+            timeout,
+        )?;
+        let mailer = match &settings.smtp_url {
+            Some(url) => Mailer::start(
+                MailSettings {
+                    smtp_url: url.expose().to_owned(),
+                    from: settings.mail_from.parse().map_err(Error::internal)?,
+                    public_web_url: settings.public_web_url.clone(),
+                    verify_ttl: settings.verify_token_ttl,
+                    reset_ttl: settings.reset_token_ttl,
+                },
+                db.clone(),
             )?,
+            None => {
+                tracing::warn!(
+                    "SMTP_URL is not set: no emails are sent; email verification and password recovery answer 503"
+                );
+                Mailer::disabled()
+            }
+        };
+        Ok(Self {
+            db,
+            mailer,
+            limits: RateLimiter::new(redis.clone(), settings.rate_limits.clone()),
             sessions: SessionStore::new(redis.clone(), settings.refresh_token_ttl),
             link_codes: LinkCodes::new(redis.clone()),
             nonces: NonceCache::new(redis.clone()),

@@ -5,8 +5,10 @@ use auth_types::HmacSigner;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::link_codes::LinkCodes;
+use crate::mail::Mailer;
 use crate::nonces::NonceCache;
 use crate::passwords::PasswordHasher;
+use crate::rate_limit::RateLimiter;
 use crate::redis_store::Redis;
 use crate::sessions::SessionStore;
 use crate::tokens::TokenIssuer;
@@ -18,6 +20,8 @@ pub struct AppState {
     pub sessions: SessionStore,
     pub link_codes: LinkCodes,
     pub nonces: NonceCache,
+    pub limits: RateLimiter,
+    pub mailer: Mailer,
     /// Verifies the signatures of bot-only requests.
     pub bot_signer: HmacSigner,
     pub tokens: TokenIssuer,

@@ -21,6 +21,8 @@ use crate::context::Context;
 use crate::telegram::TelegramError;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// How long a stopping bot may spend on the updates in hand (the contract allows 10 s).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
 /// Growing waits for repeated failures: 0.5 s, 1 s, 2 s ... up to 30 s.
 struct Backoff(Duration);
@@ -53,9 +55,7 @@ async fn sleep_or_stop(wait: Duration, shutdown: &mut watch::Receiver<bool>) -> 
 fn chat_of(update: &Update) -> Option<i64> {
     match &update.content {
         UpdateContent::Message(message) => Some(message.chat.id),
-        UpdateContent::CallbackQuery(query) => {
-            Some(i64::try_from(query.from.id).unwrap_or(i64::MAX))
-        }
+        UpdateContent::CallbackQuery(query) => Some(commands::callback_chat(query)),
         _ => None,
     }
 }
@@ -123,7 +123,25 @@ pub async fn run(ctx: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
                     continue;
                 };
                 tracing::debug!(count = updates.len(), "updates received");
-                handle_batch(&ctx, updates).await;
+                let batch = handle_batch(&ctx, updates);
+                tokio::pin!(batch);
+                let stopping = tokio::select! {
+                    () = &mut batch => false,
+                    _ = shutdown.wait_for(|stop| *stop) => true,
+                };
+                // Stopping: the batch in hand gets a bounded grace period.
+                let finished = !stopping
+                    || tokio::time::timeout(SHUTDOWN_GRACE, &mut batch)
+                        .await
+                        .is_ok();
+                if !finished {
+                    // Unfinished updates stay unconfirmed: Telegram sends them again
+                    // after the restart, and the finished ones are skipped then.
+                    tracing::warn!(
+                        "stopping with updates unfinished; they will be handled after the restart"
+                    );
+                    return;
+                }
                 offset = Some(i64::from(last) + 1);
             }
             Err(TelegramError::RetryAfter(wait)) => {

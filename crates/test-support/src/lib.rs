@@ -16,11 +16,13 @@
 mod database;
 mod proxy;
 mod redis_space;
+mod smtp;
 mod telegram;
 
 pub use database::TestDatabase;
 pub use proxy::{ProxyMode, TcpProxy};
 pub use redis_space::TestRedis;
+pub use smtp::{ReceivedMail, SmtpSink};
 pub use telegram::{
     ApiCall, FAKE_BOT_ID, FAKE_BOT_TOKEN, FAKE_BOT_USERNAME, Failure, FakeTelegram, SentMessage,
 };

@@ -1,5 +1,6 @@
 //! PostgreSQL: the connection pool, the embedded migrations and the tables.
 
+pub mod account_tokens;
 pub mod schema;
 pub mod users;
 

@@ -13,3 +13,18 @@ diesel::table! {
         updated_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    account_tokens (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Uuid,
+        purpose -> Text,
+        email -> Text,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(account_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(account_tokens, users,);

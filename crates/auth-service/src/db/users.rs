@@ -166,4 +166,40 @@ impl User {
             .await?;
         Ok(())
     }
+
+    pub async fn mark_email_verified(
+        conn: &mut AsyncPgConnection,
+        id: UserId,
+    ) -> Result<User, Error> {
+        Ok(diesel::update(users::table.find(id.0))
+            .set(users::email_verified.eq(true))
+            .returning(User::as_returning())
+            .get_result(conn)
+            .await?)
+    }
+
+    /// Sets a new password hash; a reset also proves the address, so it can mark it verified.
+    pub async fn set_password(
+        conn: &mut AsyncPgConnection,
+        id: UserId,
+        password_hash: &str,
+        verify_email: bool,
+    ) -> Result<(), Error> {
+        let target = users::table.find(id.0);
+        if verify_email {
+            diesel::update(target)
+                .set((
+                    users::password_hash.eq(password_hash),
+                    users::email_verified.eq(true),
+                ))
+                .execute(conn)
+                .await?;
+        } else {
+            diesel::update(target)
+                .set(users::password_hash.eq(password_hash))
+                .execute(conn)
+                .await?;
+        }
+        Ok(())
+    }
 }

@@ -6,6 +6,7 @@ use crate::db::users::User;
 use crate::domain::Email;
 use crate::error::Error;
 use crate::extract::ApiJson;
+use crate::rate_limit::Kind;
 use crate::sessions::ClientInfo;
 use crate::state::AppState;
 
@@ -20,6 +21,13 @@ pub async fn login(
 ) -> Result<HttpResponse, Error> {
     let email = Email::parse(&body.email)
         .map_err(|e| Error::Validation(vec![FieldError::new("email", e.code, e.message)]))?;
+    state.limits.check(Kind::LoginIp, &client.ip).await?;
+    // Locked after repeated failures: even the right password waits out the window.
+    state
+        .limits
+        .check_failures(Kind::LoginEmailFailures, email.as_str())
+        .await?;
+    let lock_key = email.as_str().to_owned();
     let user = state
         .db
         .run(async |conn| User::find_by_email(conn, email.as_str()).await)
@@ -28,7 +36,13 @@ pub async fn login(
     let matches = state.passwords.verify(&body.password, hash).await?;
     let user = match user {
         Some(user) if matches => user,
-        _ => return Err(Error::InvalidCredentials),
+        _ => {
+            state
+                .limits
+                .record_failure(Kind::LoginEmailFailures, &lock_key)
+                .await?;
+            return Err(Error::InvalidCredentials);
+        }
     };
 
     let tokens = state.open_session(&user, &client).await?;

@@ -1,11 +1,14 @@
 //! HTTP routes: one file per endpoint; the table of routes is here.
 
+mod email;
 mod health;
 mod login;
 mod logout;
 mod me;
+mod password;
 mod refresh;
 mod register;
+mod sessions;
 mod telegram;
 
 use actix_web::{HttpResponse, Route, web};
@@ -53,6 +56,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(post(
                     "/token/refresh-telegram",
                     web::post().to(telegram::refresh),
-                )),
+                ))
+                .service(post("/email/verify/send", web::post().to(email::send)))
+                .service(post("/email/verify", web::post().to(email::verify)))
+                .service(post("/password/forgot", web::post().to(password::forgot)))
+                .service(post("/password/reset", web::post().to(password::reset)))
+                .service(post("/password/change", web::post().to(password::change)))
+                .service(get("/sessions", web::get().to(sessions::list)))
+                .service(
+                    web::resource("/sessions/{id}")
+                        .route(web::delete().to(sessions::delete))
+                        .default_service(method_not_allowed("DELETE")),
+                )
+                .service(post("/logout-all", web::post().to(sessions::logout_all))),
         );
 }

@@ -5,6 +5,7 @@ use auth_types::dto::RefreshRequest;
 use crate::db::users::User;
 use crate::error::Error;
 use crate::extract::ApiJson;
+use crate::rate_limit::Kind;
 use crate::state::AppState;
 
 /// `POST /api/v1/auth/token/refresh`: trades a refresh token for a new pair;
@@ -18,6 +19,10 @@ pub async fn refresh(
         .keys
         .verify(&body.refresh_token, TokenKind::Refresh)
         .map_err(|_| Error::InvalidRefreshToken)?;
+    state
+        .limits
+        .check(Kind::RefreshSession, &presented.sid.to_string())
+        .await?;
     let user_id = presented.sub;
     let user = state
         .db

@@ -7,6 +7,8 @@ use crate::db::users::{NewUser, User};
 use crate::domain::{DisplayName, Email, Invalid, Password};
 use crate::error::Error;
 use crate::extract::ApiJson;
+use crate::mail::Notice;
+use crate::rate_limit::Kind;
 use crate::sessions::ClientInfo;
 use crate::state::{AppState, unix_now};
 
@@ -58,6 +60,7 @@ pub async fn register(
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<HttpResponse, Error> {
     let account = NewAccount::try_from(body)?;
+    state.limits.check(Kind::RegisterIp, &client.ip).await?;
     let password_hash = state.passwords.hash(&account.password).await?;
     let now = unix_now();
     let user_id = auth_types::UserId::new();
@@ -88,5 +91,11 @@ pub async fn register(
         .await?;
 
     tracing::info!(user_id = %user.id, "user registered");
+    // The first verification email goes out by itself, when there is a mail server.
+    if state.mailer.is_enabled()
+        && let Err(err) = state.mailer.send(Notice::VerifyEmail { user: user.id() })
+    {
+        tracing::warn!(error = %err, "verification email not queued");
+    }
     Ok(HttpResponse::Created().json(state.tokens.response(pair, &user)))
 }

@@ -15,6 +15,7 @@ use crate::domain::telegram::{clean_username, display_name_from};
 use crate::error::Error;
 use crate::extract::{ApiJson, Authenticated, Signed};
 use crate::link_codes::{LINK_CODE_TTL_SECS, PendingLink};
+use crate::rate_limit::Kind;
 use crate::sessions::ClientInfo;
 use crate::state::{AppState, unix_now};
 
@@ -32,6 +33,10 @@ pub async fn register(
     Signed(body): Signed<TelegramRegisterRequest>,
 ) -> Result<HttpResponse, Error> {
     let telegram_id = telegram_id(body.telegram_id)?.get();
+    state
+        .limits
+        .check(Kind::TelegramRegister, &telegram_id.to_string())
+        .await?;
     let username = clean_username(body.username.as_deref());
     let display_name = display_name_from(body.first_name.as_deref(), body.last_name.as_deref());
     let now = unix_now();
@@ -90,8 +95,13 @@ pub async fn start(
     state: web::Data<AppState>,
     Signed(body): Signed<TelegramStartRequest>,
 ) -> Result<HttpResponse, Error> {
+    let id = telegram_id(body.telegram_id)?.get();
+    state
+        .limits
+        .check(Kind::TelegramStart, &id.to_string())
+        .await?;
     let link = PendingLink {
-        telegram_id: telegram_id(body.telegram_id)?.get(),
+        telegram_id: id,
         username: clean_username(body.username.as_deref()),
         first_name: body
             .first_name
@@ -133,6 +143,10 @@ pub async fn refresh(
         .keys
         .verify(&body.refresh_token, TokenKind::Refresh)
         .map_err(|_| Error::InvalidRefreshToken)?;
+    state
+        .limits
+        .check(Kind::RefreshSession, &presented.sid.to_string())
+        .await?;
     let user = state
         .db
         .run(async |conn| User::find_by_telegram_id(conn, telegram_id).await)

@@ -18,6 +18,7 @@ pub const PUBLIC_WEB_URL: &str = "https://finance.example.org";
 
 /// A running auth-service with its own database and Redis key space.
 pub struct TestApp {
+    pub settings: Settings,
     pub address: String,
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<AppState>,
@@ -71,14 +72,17 @@ async fn start(db: TestDatabase, overrides: Overrides) -> TestApp {
         ("BCRYPT_COST", "4".to_owned()),
         ("DB_POOL_SIZE", "8".to_owned()),
         ("REDIS_POOL_SIZE", "8".to_owned()),
+        // Tests of the limits turn them on with small windows.
+        ("RATE_LIMITS", "off".to_owned()),
     ]);
     env.extend(overrides);
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
-    let app = Application::build(settings).expect("build app");
+    let app = Application::build(settings.clone()).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        settings,
         address,
         client: reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(15))
@@ -88,6 +92,23 @@ async fn start(db: TestDatabase, overrides: Overrides) -> TestApp {
         redis,
         db,
     }
+}
+
+impl TestApp {
+    /// A second instance of the service on the same database and Redis key space.
+    pub fn second_instance(&self) -> String {
+        let app = Application::build(self.settings.clone()).expect("build second app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+}
+
+/// An app that sends its emails to a mail sink of its own.
+pub async fn spawn_app_with_mail(mut overrides: Overrides) -> (TestApp, test_support::SmtpSink) {
+    let sink = test_support::SmtpSink::start().await;
+    overrides.push(("SMTP_URL", sink.url()));
+    (spawn_app_with(overrides).await, sink)
 }
 
 pub fn keys() -> JwtKeys {
@@ -158,6 +179,30 @@ impl TestApp {
             self.client
                 .post(self.url(path))
                 .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn get_with_token(&self, path: &str, token: &str) -> Answer {
+        Answer::from(
+            self.client
+                .get(self.url(path))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn delete_with_token(&self, path: &str, token: &str) -> Answer {
+        Answer::from(
+            self.client
+                .delete(self.url(path))
+                .bearer_auth(token)
                 .send()
                 .await
                 .unwrap(),

@@ -1,6 +1,7 @@
 //! Integration tests: the real application against a real PostgreSQL and Redis,
 //! each test with its own database and Redis key space.
 
+mod account;
 mod errors;
 mod health;
 mod helpers;
@@ -8,7 +9,9 @@ mod hmac;
 mod login;
 mod logout;
 mod outages;
+mod rate_limits;
 mod refresh;
 mod register;
+mod sessions;
 mod telegram;
 mod tokens;

@@ -41,6 +41,15 @@ fn person(user: &frankenstein::types::User) -> TelegramPerson {
     }
 }
 
+/// The chat a button was pressed in: that of the message carrying the button.
+pub fn callback_chat(query: &frankenstein::types::CallbackQuery) -> i64 {
+    match &query.message {
+        Some(MaybeInaccessibleMessage::Message(message)) => message.chat.id,
+        Some(MaybeInaccessibleMessage::InaccessibleMessage(message)) => message.chat.id,
+        None => i64::try_from(query.from.id).unwrap_or(i64::MAX),
+    }
+}
+
 /// Handles one update: a message or a press on one of our buttons.
 pub async fn handle_update(ctx: &Context, update: &Update) {
     let (chat_id, person, command) = match &update.content {
@@ -59,11 +68,7 @@ pub async fn handle_update(ctx: &Context, update: &Update) {
             if let Err(err) = ctx.telegram.answer_callback(&query.id).await {
                 tracing::warn!(error = %err, "could not answer a button press");
             }
-            let chat_id = match &query.message {
-                Some(MaybeInaccessibleMessage::Message(message)) => message.chat.id,
-                Some(MaybeInaccessibleMessage::InaccessibleMessage(message)) => message.chat.id,
-                None => i64::try_from(query.from.id).unwrap_or(i64::MAX),
-            };
+            let chat_id = callback_chat(query);
             let command = match query.data.as_deref() {
                 Some(start::BUTTON_REGISTER) => Command::Register,
                 Some(start::BUTTON_LINK) => Command::Link,

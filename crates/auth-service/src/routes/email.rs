@@ -1,0 +1,76 @@
+//! Email verification.
+
+use actix_web::{HttpResponse, web};
+use diesel_async::AsyncConnection;
+use serde::Deserialize;
+
+use crate::db::account_tokens::{self, Purpose};
+use crate::db::users::User;
+use crate::error::Error;
+use crate::extract::{ApiJson, Authenticated};
+use crate::mail::{Notice, token_hash};
+use crate::rate_limit::Kind;
+use crate::state::AppState;
+
+/// The body of a 202.
+pub fn accepted() -> HttpResponse {
+    HttpResponse::Accepted().json(serde_json::json!({"status": "accepted"}))
+}
+
+/// `POST /api/v1/auth/email/verify/send`: a new verification email for the caller.
+pub async fn send(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, Error> {
+    let user_id = auth.user_id;
+    let user = state
+        .db
+        .run(async |conn| User::find(conn, user_id).await)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    if user.email.is_none() {
+        return Err(Error::NoEmail);
+    }
+    state.mailer.ensure_enabled()?;
+    state
+        .limits
+        .check(Kind::VerifySendUser, &user_id.to_string())
+        .await?;
+    if !user.email_verified {
+        state.mailer.send(Notice::VerifyEmail { user: user_id })?;
+    }
+    Ok(accepted())
+}
+
+#[derive(Deserialize)]
+pub struct VerifyRequest {
+    token: String,
+}
+
+/// `POST /api/v1/auth/email/verify`: uses a verification token up and marks the
+/// address it was sent to as verified.
+pub async fn verify(
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<VerifyRequest>,
+) -> Result<HttpResponse, Error> {
+    let hash = token_hash(body.token.trim());
+    let now = time::OffsetDateTime::now_utc();
+    let user = state
+        .db
+        .run(async |conn| {
+            conn.transaction::<_, Error, _>(async |conn| {
+                let used = account_tokens::consume(conn, Purpose::VerifyEmail, &hash, now)
+                    .await?
+                    .ok_or(Error::InvalidCode)?;
+                let user = User::find_for_update(conn, used.user_id.into())
+                    .await?
+                    .ok_or(Error::InvalidCode)?;
+                // The token verifies the address it was sent to, not one set since.
+                if user.email.as_deref() != Some(used.email.as_str()) {
+                    return Err(Error::InvalidCode);
+                }
+                User::mark_email_verified(conn, user.id()).await
+            })
+            .await
+        })
+        .await?;
+    tracing::info!(user_id = %user.id, "email verified");
+    Ok(HttpResponse::Ok().json(user.to_response()))
+}

@@ -1,0 +1,131 @@
+//! Password recovery and change.
+
+use actix_web::{HttpResponse, web};
+use auth_types::FieldError;
+use diesel_async::AsyncConnection;
+use serde::Deserialize;
+
+use crate::db::account_tokens::{self, Purpose};
+use crate::db::users::User;
+use crate::domain::{Email, Password};
+use crate::error::Error;
+use crate::extract::{ApiJson, Authenticated};
+use crate::mail::{Notice, token_hash};
+use crate::rate_limit::Kind;
+use crate::sessions::ClientInfo;
+use crate::state::AppState;
+
+fn new_password(raw: &str, field: &str) -> Result<Password, Error> {
+    Password::parse(raw)
+        .map_err(|e| Error::Validation(vec![FieldError::new(field, e.code, e.message)]))
+}
+
+#[derive(Deserialize)]
+pub struct ForgotRequest {
+    email: String,
+}
+
+/// `POST /api/v1/auth/password/forgot`: a reset email if the address has an
+/// account. The answer is the same either way and takes the same time: the
+/// look-up happens after it, in the mail worker.
+pub async fn forgot(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<ForgotRequest>,
+) -> Result<HttpResponse, Error> {
+    let email = Email::parse(&body.email)
+        .map_err(|e| Error::Validation(vec![FieldError::new("email", e.code, e.message)]))?;
+    state.mailer.ensure_enabled()?;
+    state.limits.check(Kind::ForgotIp, &client.ip).await?;
+    state
+        .limits
+        .check(Kind::ForgotEmail, email.as_str())
+        .await?;
+    state.mailer.send(Notice::ResetPassword { email })?;
+    Ok(super::email::accepted())
+}
+
+#[derive(Deserialize)]
+pub struct ResetRequest {
+    token: String,
+    password: String,
+}
+
+/// `POST /api/v1/auth/password/reset`: a new password with a reset token. Every
+/// session of the user ends at once (access tokens included), and the email
+/// counts as verified, since the token came through it.
+pub async fn reset(
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<ResetRequest>,
+) -> Result<HttpResponse, Error> {
+    // Refused fields use up no token: check them first.
+    let password = new_password(&body.password, "password")?;
+    let hash = token_hash(body.token.trim());
+    let password_hash = state.passwords.hash(&password).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let user_id = state
+        .db
+        .run(async |conn| {
+            conn.transaction::<_, Error, _>(async |conn| {
+                let used = account_tokens::consume(conn, Purpose::ResetPassword, &hash, now)
+                    .await?
+                    .ok_or(Error::InvalidCode)?;
+                let user = User::find_for_update(conn, used.user_id.into())
+                    .await?
+                    .ok_or(Error::InvalidCode)?;
+                User::set_password(conn, user.id(), &password_hash, true).await?;
+                // Inside the transaction: if Redis fails, the password stays as it was.
+                state.sessions.revoke_all(user.id()).await?;
+                Ok(user.id())
+            })
+            .await
+        })
+        .await?;
+    tracing::info!(user_id = %user_id, "password reset; all sessions ended");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+pub struct ChangeRequest {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /api/v1/auth/password/change`: needs the current password; every other
+/// session of the user ends, the calling one stays.
+pub async fn change(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    ApiJson(body): ApiJson<ChangeRequest>,
+) -> Result<HttpResponse, Error> {
+    let password = new_password(&body.new_password, "new_password")?;
+    let user_id = auth.user_id;
+    let user = state
+        .db
+        .run(async |conn| User::find(conn, user_id).await)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    if !state
+        .passwords
+        .verify(&body.current_password, user.password_hash.as_deref())
+        .await?
+    {
+        return Err(Error::InvalidCredentials);
+    }
+    let password_hash = state.passwords.hash(&password).await?;
+    state
+        .db
+        .run(async |conn| {
+            conn.transaction::<_, Error, _>(async |conn| {
+                User::set_password(conn, user_id, &password_hash, false).await?;
+                state
+                    .sessions
+                    .revoke_all_but(user_id, Some(auth.session_id))
+                    .await
+            })
+            .await
+        })
+        .await?;
+    tracing::info!(user_id = %user_id, "password changed; other sessions ended");
+    Ok(HttpResponse::NoContent().finish())
+}
