@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use crate::api::auth::REQUEST_ID;
 use crate::commands;
 use crate::context::Context;
 use crate::telegram::TelegramError;
@@ -88,8 +89,11 @@ async fn handle_batch(ctx: &Arc<Context>, updates: Vec<Update>) {
         let ctx = ctx.clone();
         chats.spawn(async move {
             for update in updates {
-                let span = tracing::info_span!("update", update_id = update.update_id);
-                commands::handle_update(&ctx, &update).instrument(span).await;
+                let request_id = format!("tg-{}", update.update_id);
+                let span = tracing::info_span!("update", update_id = update.update_id, %request_id);
+                REQUEST_ID
+                    .scope(request_id, commands::handle_update(&ctx, &update).instrument(span))
+                    .await;
                 if let Err(err) = ctx.store.mark_handled(update.update_id).await {
                     tracing::warn!(error = %err, update_id = update.update_id, "could not mark the update handled");
                 }

@@ -8,6 +8,7 @@ mod helpers;
 mod hmac;
 mod login;
 mod logout;
+mod logs;
 mod outages;
 mod rate_limits;
 mod refresh;

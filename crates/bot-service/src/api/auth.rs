@@ -16,6 +16,11 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+tokio::task_local! {
+    /// The id of the update being handled (`tg-<update_id>`), sent as `X-Request-Id`.
+    pub static REQUEST_ID: String;
+}
+
 /// Time one attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -90,6 +95,10 @@ impl AuthClient {
         let mut request = self
             .http
             .request(method.clone(), format!("{}{path}", self.base_url));
+        // One Telegram update can be followed through both services' logs.
+        if let Ok(id) = REQUEST_ID.try_with(Clone::clone) {
+            request = request.header("x-request-id", id);
+        }
         if let Some(body) = body {
             request = request
                 .header("content-type", "application/json")
