@@ -20,7 +20,7 @@ async fn json_logs_carry_request_ids_and_never_a_secret() {
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_auth-service"))
+    let child = Command::new(env!("CARGO_BIN_EXE_auth-service"))
         .env("DATABASE_URL", db.url())
         .env("REDIS_URL", redis.url())
         .env("REDIS_KEY_PREFIX", redis.prefix())
