@@ -1,0 +1,101 @@
+//! Settings, read once from the environment at start-up (docs/web.md#configuration).
+
+use std::net::SocketAddr;
+
+use service_kit::Env;
+pub use service_kit::{ConfigError, LogFormat};
+
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    pub bind_addr: SocketAddr,
+    /// Base URL of the auth service, without a trailing slash.
+    pub auth_service_url: String,
+    /// The address people use to reach these pages, without a trailing slash.
+    pub public_web_url: String,
+    pub log_format: LogFormat,
+}
+
+impl WebSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env::new(lookup);
+        Ok(Self {
+            bind_addr: env.parse_or(
+                "BIND_ADDR",
+                SocketAddr::from(([0, 0, 0, 0], 8080)),
+                "an address like 0.0.0.0:8080",
+            )?,
+            auth_service_url: env.url("AUTH_SERVICE_URL", &["http", "https"], None)?,
+            public_web_url: env.url(
+                "PUBLIC_WEB_URL",
+                &["http", "https"],
+                Some("http://localhost:8080"),
+            )?,
+            log_format: env.log_format()?,
+        })
+    }
+
+    /// Whether the refresh cookie gets the `Secure` attribute: always, except for a
+    /// plain-http local run (`http://localhost` or `http://127.0.0.1`), where a browser
+    /// would not send a `Secure` cookie back.
+    pub fn secure_cookies(&self) -> bool {
+        let Some(rest) = self.public_web_url.strip_prefix("http://") else {
+            return true;
+        };
+        let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+        let name = match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        };
+        !matches!(name, "localhost" | "127.0.0.1")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(overrides: &[(&str, &str)]) -> Result<WebSettings, ConfigError> {
+        let mut all = vec![("AUTH_SERVICE_URL", "http://127.0.0.1:8000/")];
+        all.extend_from_slice(overrides);
+        WebSettings::from_lookup(service_kit::env::pairs(&all))
+    }
+
+    #[test]
+    fn defaults() {
+        let s = env(&[]).expect("valid");
+        assert_eq!(s.auth_service_url, "http://127.0.0.1:8000");
+        assert_eq!(s.public_web_url, "http://localhost:8080");
+        assert_eq!(s.bind_addr, SocketAddr::from(([0, 0, 0, 0], 8080)));
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn cookies_are_secure_unless_plain_http_on_this_machine() {
+        let secure = |url: &str| {
+            env(&[("PUBLIC_WEB_URL", url)])
+                .expect("valid")
+                .secure_cookies()
+        };
+        assert!(secure("https://finance.example.org"));
+        assert!(secure("https://localhost:8080"));
+        assert!(secure("http://finance.example.org"));
+        assert!(secure("http://localhost.example.org"));
+        assert!(!secure("http://127.0.0.1:8080/"));
+        assert!(!secure("http://localhost"));
+    }
+
+    #[test]
+    fn bad_settings_name_their_variable() {
+        let var = |pairs: &[(&str, &str)]| env(pairs).expect_err("invalid").var;
+        assert_eq!(var(&[("AUTH_SERVICE_URL", "")]), "AUTH_SERVICE_URL");
+        assert_eq!(var(&[("AUTH_SERVICE_URL", "ftp://x")]), "AUTH_SERVICE_URL");
+        assert_eq!(var(&[("PUBLIC_WEB_URL", "nope")]), "PUBLIC_WEB_URL");
+        assert_eq!(var(&[("BIND_ADDR", "nope")]), "BIND_ADDR");
+        assert_eq!(var(&[("LOG_FORMAT", "xml")]), "LOG_FORMAT");
+    }
+}
