@@ -140,8 +140,17 @@ impl Drop for FakeTelegram {
 impl FakeTelegram {
     /// Starts the server on `127.0.0.1` (a free port), with one worker.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the fake Telegram");
-        let addr = listener.local_addr().expect("fake Telegram address");
+        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("start the fake Telegram")
+    }
+
+    /// Starts the server on `addr` (port 0 picks a free port), with one worker:
+    /// for the `fake-telegram` program, which serves a fixed address. Fails
+    /// when the address cannot be bound.
+    pub async fn start_on(addr: SocketAddr) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr)?;
+        let addr = listener.local_addr()?;
         let (new_update, _) = watch::channel(0);
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
@@ -155,19 +164,18 @@ impl FakeTelegram {
         })
         .workers(1)
         .disable_signals()
-        .listen(listener)
-        .expect("listen on the fake Telegram socket")
+        .listen(listener)?
         .run();
         let handle = server.handle();
         let task = tokio::spawn(async move {
             let _ = server.await;
         });
-        Self {
+        Ok(Self {
             addr,
             shared,
             server: handle,
             task,
-        }
+        })
     }
 
     /// `http://127.0.0.1:PORT`: the base URL to give the bot in place of
