@@ -1,0 +1,360 @@
+//! deploy/k8s: the manifests parse; every container has probes on the health
+//! endpoints, resource requests and limits and a locked-down security context;
+//! the auth service scales on CPU; the bot is exactly one replica replaced with
+//! Recreate; secrets are referenced, never written in.
+
+use std::collections::BTreeSet;
+
+use deploy_checks::{
+    Manifest, applied_manifests, k8s_files, k8s_manifests, kustomization_resources,
+};
+use serde_json::{Value, json};
+
+use crate::{AUTH_REQUIRED, BOT_REQUIRED, SECRETS, auth_settings, bot_settings};
+
+fn find(kind: &str, name: &str) -> Manifest {
+    applied_manifests()
+        .into_iter()
+        .find(|m| m.kind() == kind && m.name() == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in the applied manifests"))
+}
+
+/// The pod template of a Deployment or Job.
+fn pod_spec(manifest: &Manifest) -> Value {
+    manifest.object["spec"]["template"]["spec"].clone()
+}
+
+fn containers(manifest: &Manifest) -> Vec<Value> {
+    pod_spec(manifest)["containers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn workloads() -> Vec<Manifest> {
+    applied_manifests()
+        .into_iter()
+        .filter(|m| matches!(m.kind(), "Deployment" | "Job" | "StatefulSet" | "DaemonSet"))
+        .collect()
+}
+
+/// The variables a container gets: its own `env` names and the keys of the
+/// ConfigMaps it loads with `envFrom`.
+fn container_settings(container: &Value) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = container["env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["name"].as_str().map(str::to_owned))
+        .collect();
+    for source in container["envFrom"].as_array().into_iter().flatten() {
+        let name = source["configMapRef"]["name"]
+            .as_str()
+            .expect("envFrom only loads ConfigMaps (secrets are referenced key by key)");
+        let config = find("ConfigMap", name);
+        names.extend(
+            config.object["data"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k.clone()),
+        );
+    }
+    names
+}
+
+#[test]
+fn every_manifest_parses_and_names_its_kind() {
+    let manifests = k8s_manifests();
+    assert!(
+        manifests.len() >= 8,
+        "found only {} objects",
+        manifests.len()
+    );
+    for m in &manifests {
+        if m.file == "kustomization.yaml" {
+            continue;
+        }
+        assert!(
+            m.object["apiVersion"].as_str().is_some()
+                && !m.kind().is_empty()
+                && !m.name().is_empty(),
+            "{}: every object has apiVersion, kind and metadata.name",
+            m.file
+        );
+    }
+}
+
+#[test]
+fn the_kustomization_applies_every_manifest_but_the_secret_template() {
+    let listed: BTreeSet<String> = kustomization_resources().into_iter().collect();
+    let files: BTreeSet<String> = k8s_files()
+        .into_iter()
+        .filter(|f| f != "kustomization.yaml")
+        .collect();
+    let expected: BTreeSet<String> = files
+        .iter()
+        .filter(|f| *f != "secret.example.yaml")
+        .cloned()
+        .collect();
+    assert_eq!(listed, expected, "kustomization.yaml resources");
+    assert!(files.contains("secret.example.yaml"));
+}
+
+#[test]
+fn every_container_has_resource_requests_and_limits() {
+    for workload in workloads() {
+        for c in containers(&workload) {
+            for (kind, resource) in [
+                ("requests", "cpu"),
+                ("requests", "memory"),
+                ("limits", "cpu"),
+                ("limits", "memory"),
+            ] {
+                assert!(
+                    !c["resources"][kind][resource].is_null(),
+                    "{} {}: container {} has no resources.{kind}.{resource}",
+                    workload.kind(),
+                    workload.name(),
+                    c["name"]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_pod_runs_as_non_root_on_a_read_only_filesystem() {
+    for workload in workloads() {
+        let spec = pod_spec(&workload);
+        let what = format!("{} {}", workload.kind(), workload.name());
+        assert_eq!(spec["securityContext"]["runAsNonRoot"], true, "{what}");
+        assert!(
+            spec["securityContext"]["runAsUser"]
+                .as_u64()
+                .is_some_and(|u| u > 0),
+            "{what}: runAsUser is a non-root number"
+        );
+        assert_eq!(spec["automountServiceAccountToken"], false, "{what}");
+        for c in containers(&workload) {
+            let sc = &c["securityContext"];
+            assert_eq!(sc["readOnlyRootFilesystem"], true, "{what}");
+            assert_eq!(sc["allowPrivilegeEscalation"], false, "{what}");
+            assert_eq!(sc["capabilities"]["drop"], json!(["ALL"]), "{what}");
+        }
+    }
+}
+
+#[test]
+fn the_auth_service_is_probed_on_its_health_endpoints() {
+    let deployment = find("Deployment", "auth-service");
+    let c = &containers(&deployment)[0];
+    assert_eq!(c["readinessProbe"]["httpGet"]["path"], "/health/ready");
+    assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/health");
+    assert_eq!(c["args"], json!(["serve"]));
+    // The probes' named port is the container port, which is BIND_ADDR's.
+    let port = c["ports"]
+        .as_array()
+        .and_then(|ports| ports.iter().find(|p| p["name"] == "http"))
+        .expect("a port named http");
+    assert_eq!(c["readinessProbe"]["httpGet"]["port"], "http");
+    assert_eq!(c["livenessProbe"]["httpGet"]["port"], "http");
+    let config = find("ConfigMap", "auth-service");
+    let bind = config.object["data"]["BIND_ADDR"]
+        .as_str()
+        .unwrap_or("0.0.0.0:8000");
+    assert!(
+        bind.starts_with("0.0.0.0:"),
+        "listen on all addresses in a pod: {bind}"
+    );
+    assert_eq!(
+        bind.rsplit(':').next().and_then(|p| p.parse::<u64>().ok()),
+        port["containerPort"].as_u64(),
+        "BIND_ADDR's port is the container port"
+    );
+    assert_eq!(
+        deployment.object["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"],
+        0
+    );
+}
+
+#[test]
+fn the_auth_service_has_a_service_and_scales_on_cpu() {
+    let deployment = find("Deployment", "auth-service");
+    let labels = &deployment.object["spec"]["template"]["metadata"]["labels"];
+    let service = find("Service", "auth-service");
+    for (key, value) in service.object["spec"]["selector"]
+        .as_object()
+        .expect("selector")
+    {
+        assert_eq!(&labels[key], value, "the Service selects the auth pods");
+    }
+    assert_eq!(service.object["spec"]["ports"][0]["targetPort"], "http");
+
+    let hpa = find("HorizontalPodAutoscaler", "auth-service");
+    assert_eq!(hpa.object["apiVersion"], "autoscaling/v2");
+    let target = &hpa.object["spec"]["scaleTargetRef"];
+    assert_eq!(
+        (target["kind"].as_str(), target["name"].as_str()),
+        (Some("Deployment"), Some("auth-service"))
+    );
+    assert!(
+        hpa.object["spec"]["minReplicas"]
+            .as_u64()
+            .is_some_and(|n| n >= 2)
+    );
+    let metrics = hpa.object["spec"]["metrics"].as_array().expect("metrics");
+    assert!(
+        metrics.iter().any(|m| m["resource"]["name"] == "cpu"),
+        "scales on CPU"
+    );
+}
+
+#[test]
+fn the_bot_is_one_replica_replaced_with_recreate_and_never_autoscaled() {
+    let deployment = find("Deployment", "bot-service");
+    assert_eq!(deployment.object["spec"]["replicas"], 1);
+    assert_eq!(deployment.object["spec"]["strategy"]["type"], "Recreate");
+    let c = &containers(&deployment)[0];
+    let command: Vec<&str> = c["livenessProbe"]["exec"]["command"]
+        .as_array()
+        .expect("an exec liveness probe")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(command.len(), 2, "{command:?}");
+    assert!(
+        command[0].ends_with("bot-service") && command[1] == "healthcheck",
+        "{command:?}"
+    );
+    for m in applied_manifests() {
+        if m.kind() == "HorizontalPodAutoscaler" {
+            assert_ne!(m.object["spec"]["scaleTargetRef"]["name"], "bot-service");
+        }
+    }
+    assert!(
+        !applied_manifests()
+            .iter()
+            .any(|m| m.kind() == "Service" && m.name() == "bot-service"),
+        "the bot serves no port"
+    );
+}
+
+#[test]
+fn the_migration_job_runs_the_auth_image_once() {
+    let job = find("Job", "auth-migrate");
+    let spec = pod_spec(&job);
+    assert_eq!(spec["restartPolicy"], "Never");
+    let c = &containers(&job)[0];
+    assert_eq!(c["args"], json!(["migrate"]));
+    let auth = &containers(&find("Deployment", "auth-service"))[0];
+    assert_eq!(
+        c["image"], auth["image"],
+        "the Job migrates with the image it deploys"
+    );
+}
+
+#[test]
+fn each_container_gets_its_required_settings_and_only_known_ones() {
+    for (kind, name, reads, required) in [
+        ("Deployment", "auth-service", auth_settings(), AUTH_REQUIRED),
+        ("Job", "auth-migrate", auth_settings(), AUTH_REQUIRED),
+        ("Deployment", "bot-service", bot_settings(), BOT_REQUIRED),
+    ] {
+        let given = container_settings(&containers(&find(kind, name))[0]);
+        for var in required {
+            assert!(given.contains(*var), "{kind} {name} is not given {var}");
+        }
+        let unknown: Vec<&String> = given.difference(&reads).collect();
+        assert!(
+            unknown.is_empty(),
+            "{kind} {name} is given {unknown:?}, which it does not read"
+        );
+    }
+}
+
+#[test]
+fn secrets_are_referenced_never_written_into_applied_manifests() {
+    let applied = applied_manifests();
+    assert!(
+        !applied.iter().any(|m| m.kind() == "Secret"),
+        "no Secret is applied from git"
+    );
+    for m in &applied {
+        if m.kind() == "ConfigMap" {
+            for key in m.object["data"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k)
+            {
+                assert!(
+                    !SECRETS.contains(&key.as_str()),
+                    "ConfigMap {} holds {key}",
+                    m.name()
+                );
+            }
+        }
+    }
+    let template = k8s_manifests()
+        .into_iter()
+        .find(|m| m.file == "secret.example.yaml")
+        .expect("secret.example.yaml");
+    let template_keys: BTreeSet<&str> = template.object["stringData"]
+        .as_object()
+        .expect("stringData")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for workload in workloads() {
+        for c in containers(&workload) {
+            for env in c["env"].as_array().into_iter().flatten() {
+                let name = env["name"].as_str().unwrap_or_default();
+                if SECRETS.contains(&name) {
+                    assert!(
+                        env["value"].is_null(),
+                        "{}: {name} is written inline",
+                        workload.name()
+                    );
+                    let reference = &env["valueFrom"]["secretKeyRef"];
+                    assert_eq!(
+                        reference["name"],
+                        "finance-bot",
+                        "{}: {name}",
+                        workload.name()
+                    );
+                    let key = reference["key"].as_str().unwrap_or_default();
+                    assert!(
+                        template_keys.contains(key),
+                        "secret.example.yaml lacks {key}"
+                    );
+                }
+            }
+        }
+    }
+    // Applied as it stands, the template must not give a working key: the services
+    // refuse secrets under 32 bytes and malformed bot tokens at start.
+    for key in ["JWT_SECRET", "BOT_HMAC_SECRET", "TELEGRAM_BOT_TOKEN"] {
+        let value = template.object["stringData"][key]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            value.len() < 32 && !value.contains(':'),
+            "{key} placeholder is refused at start"
+        );
+    }
+}
+
+#[test]
+fn the_namespace_enforces_the_restricted_pod_security_standard() {
+    let namespace = find("Namespace", "finance-bot");
+    assert_eq!(
+        namespace.object["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+        "restricted"
+    );
+    let kustomization = k8s_manifests()
+        .into_iter()
+        .find(|m| m.file == "kustomization.yaml")
+        .expect("kustomization.yaml");
+    assert_eq!(kustomization.object["namespace"], "finance-bot");
+}
