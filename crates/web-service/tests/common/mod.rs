@@ -1,0 +1,139 @@
+//! A running system for the tests: the real auth service (its own PostgreSQL
+//! database and Redis key space, emails to an SMTP sink) and the web service in
+//! front of it, both in this process on free ports.
+
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use auth_service::config::Settings;
+use serde_json::{Value, json};
+use test_support::{SmtpSink, TestDatabase, TestRedis};
+use web_service::config::WebSettings;
+
+pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef0123456789";
+pub const HMAC_SECRET: &str = "test-hmac-secret-0123456789abcdef01234567";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Stack {
+    /// Base URL of the web service (also the auth service's `PUBLIC_WEB_URL`).
+    pub web: String,
+    /// Base URL of the auth service itself.
+    pub auth: String,
+    pub mail: SmtpSink,
+    pub redis: TestRedis,
+    // Dropped last: the server's connections end when the database goes.
+    pub db: TestDatabase,
+}
+
+/// Starts the two services; `overrides` are settings of the auth service.
+pub async fn spawn_stack(overrides: &[(&str, &str)]) -> Stack {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let web = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+
+    let mail = SmtpSink::start().await;
+    let db = TestDatabase::create("web").await;
+    auth_service::db::run_migrations(db.url()).await.unwrap();
+    let redis = TestRedis::new();
+    let mut env: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", db.url().to_owned()),
+        ("REDIS_URL", redis.url().to_owned()),
+        ("REDIS_KEY_PREFIX", redis.prefix().to_owned()),
+        ("JWT_SECRET", JWT_SECRET.to_owned()),
+        ("BOT_HMAC_SECRET", HMAC_SECRET.to_owned()),
+        ("PUBLIC_WEB_URL", web.clone()),
+        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
+        ("BCRYPT_COST", "4".to_owned()),
+        ("DB_POOL_SIZE", "4".to_owned()),
+        ("REDIS_POOL_SIZE", "4".to_owned()),
+        ("RATE_LIMITS", "off".to_owned()),
+        ("SMTP_URL", mail.url()),
+        // The web service is the proxy the browser's address comes through.
+        ("TRUSTED_PROXIES", "127.0.0.1".to_owned()),
+    ]);
+    for (k, v) in overrides {
+        env.insert(k, (*v).to_owned());
+    }
+    let settings = Settings::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let app = auth_service::startup::Application::build(settings).unwrap();
+    let auth = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+
+    let web_env = HashMap::from([
+        ("AUTH_SERVICE_URL", auth.clone()),
+        ("PUBLIC_WEB_URL", web.clone()),
+    ]);
+    let settings = WebSettings::from_lookup(|k| web_env.get(k).cloned()).unwrap();
+    let app = web_service::startup::Application::build_on(settings, listener).unwrap();
+    tokio::spawn(app.run_until_stopped());
+
+    Stack {
+        web,
+        auth,
+        mail,
+        redis,
+        db,
+    }
+}
+
+/// A plain HTTP client: no cookie jar (tests pass cookies by hand), no redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl Stack {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.web)
+    }
+
+    /// Signed straight to the auth service, as the bot does.
+    pub async fn post_signed(&self, path: &str, body: Value) -> Value {
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let headers =
+            auth_types::HmacSigner::new(HMAC_SECRET.as_bytes()).sign("POST", path, &bytes);
+        let mut request = client()
+            .post(format!("{}{path}", self.auth))
+            .header("content-type", "application/json")
+            .body(bytes);
+        for (name, value) in headers.pairs() {
+            request = request.header(name, value);
+        }
+        let answer = request.send().await.unwrap();
+        assert!(answer.status().is_success(), "{path}: {}", answer.status());
+        answer.json().await.unwrap()
+    }
+
+    /// A binding code for `telegram_id`, as the bot's `/link` gets it.
+    pub async fn link_code(&self, telegram_id: i64, username: &str) -> String {
+        let body = self
+            .post_signed(
+                "/api/v1/auth/telegram/start",
+                json!({"telegram_id": telegram_id, "username": username, "first_name": "Tele"}),
+            )
+            .await;
+        body["code"].as_str().unwrap().to_owned()
+    }
+
+    /// An account made through the auth service directly (not the web service).
+    pub async fn register_directly(&self, email: &str) -> Value {
+        let answer = client()
+            .post(format!("{}/api/v1/auth/register", self.auth))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 201);
+        answer.json().await.unwrap()
+    }
+}
+
+/// A fresh address for each account, so tests never collide.
+pub fn email(label: &str) -> String {
+    format!("{label}-{}@example.com", uuid::Uuid::new_v4().simple())
+}
