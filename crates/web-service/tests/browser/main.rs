@@ -1,0 +1,460 @@
+//! End to end in headless Chromium: a person uses the pages against the real
+//! web service, auth service, PostgreSQL, Redis and SMTP sink. Screenshots of
+//! the pages (desktop and phone sizes) go to `target/screenshots/`.
+//!
+//! Skipped, with the reason printed, only when Chromium or chromedriver is not
+//! installed (scripts/test installs both).
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+mod driver;
+
+use std::time::Duration;
+
+use auth_types::{JwtKeys, TokenKind};
+use common::{JWT_SECRET, PASSWORD, Stack, client, email, spawn_stack};
+use driver::Browser;
+use serde_json::{Value, json};
+
+const MAIL_WAIT: Duration = Duration::from_secs(15);
+
+macro_rules! browser_or_skip {
+    () => {
+        if let Some(reason) = driver::unavailable() {
+            eprintln!("skipping the browser test: {reason}");
+            return;
+        }
+    };
+}
+
+/// The link to `page` in the newest email to `address`, as the person would click it.
+async fn link_in_mail(stack: &Stack, address: &str, n: usize, page: &str) -> String {
+    let mails = stack.mail.wait_for(address, n, MAIL_WAIT).await;
+    let mail = &mails[n - 1];
+    let token = mail
+        .token_for(page)
+        .unwrap_or_else(|| panic!("no {page} link in {}", mail.text));
+    let link = format!("{}/{page}?token={token}", stack.web);
+    assert!(mail.text.contains(&link), "the email links to this site");
+    link
+}
+
+async fn log_in(browser: &Browser, address: &str, password: &str) {
+    browser.fill("#email", address).await;
+    browser.fill("#password", password).await;
+    browser.click("#login-form button[type=submit]").await;
+}
+
+/// Logs in on the API directly (another device); its access token and session id.
+async fn log_in_elsewhere(stack: &Stack, address: &str) -> (String, String) {
+    let answer = client()
+        .post(format!("{}/api/v1/auth/login", stack.auth))
+        .header("user-agent", "Mozilla/5.0 (Android 14) Firefox/133.0")
+        .json(&json!({"email": address, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    let claims = JwtKeys::new(JWT_SECRET.as_bytes())
+        .verify(&access, TokenKind::Access)
+        .unwrap();
+    (access, claims.sid.to_string())
+}
+
+async fn me_status(stack: &Stack, access: &str) -> u16 {
+    client()
+        .get(format!("{}/api/v1/auth/me", stack.auth))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_new_person_signs_up_verifies_the_email_then_logs_out_and_in() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let browser = Browser::start().await;
+    let address = email("ann");
+
+    browser.goto(&stack.url("/")).await;
+    browser.wait_visible("#signed-out").await;
+    browser.screenshots("home").await;
+    browser.click("#signed-out a[href='/signup']").await;
+    browser.wait_for_path("/signup").await;
+
+    // A weak password first: the field says why, and the rest is kept.
+    browser.fill("#display_name", "Ann").await;
+    browser.fill("#email", &address).await;
+    browser.fill("#password", "short").await;
+    browser.click("#signup-form button[type=submit]").await;
+    browser
+        .wait_for_text("#password-error", "at least 8 characters")
+        .await;
+    browser
+        .wait_for_text(".form-error", "correct the fields")
+        .await;
+    assert_eq!(browser.value("#email").await, address);
+    assert_eq!(browser.value("#display_name").await, "Ann");
+    assert_eq!(
+        browser.value("#password").await,
+        "",
+        "never keeps a password"
+    );
+    browser.screenshots("signup-error").await;
+
+    browser.fill("#password", PASSWORD).await;
+    browser.click("#signup-form button[type=submit]").await;
+    browser.wait_for_path("/account").await;
+    browser.wait_for_text("#email-state", "not verified").await;
+    assert_eq!(browser.text("#display-name").await, "Ann");
+    browser.wait_visible("#resend-button").await;
+
+    // The verification email arrives, and its link verifies the address.
+    let link = link_in_mail(&stack, &address, 1, "verify-email").await;
+    browser.goto(&link).await;
+    browser.wait_for_text("#status", "is verified").await;
+    assert_eq!(
+        browser.path().await,
+        "/verify-email",
+        "the token leaves the address bar"
+    );
+    browser.screenshots("verify-email").await;
+    browser.goto(&stack.url("/account")).await;
+    browser.wait_visible("#account").await;
+    assert_eq!(browser.text("#email-state").await, "verified");
+    assert!(!browser.find("#verify").await.is_displayed().await.unwrap());
+    browser.screenshots("account").await;
+
+    // Log out, then log in: a wrong password first.
+    browser.click("#logout-button").await;
+    browser.wait_for_path("/login").await;
+    log_in(&browser, &address, "not the password").await;
+    browser
+        .wait_for_text(".form-error", "email or password is wrong")
+        .await;
+    assert_eq!(browser.value("#email").await, address);
+    assert_eq!(browser.value("#password").await, "");
+    browser.screenshots("login-error").await;
+    log_in(&browser, &address, PASSWORD).await;
+    browser.wait_for_path("/account").await;
+    browser.wait_for_text("#email", &address).await;
+
+    // The home page knows the person now.
+    browser.goto(&stack.url("/")).await;
+    browser
+        .wait_for_text("#signed-in", "Welcome back, Ann")
+        .await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_telegram_link_is_confirmed_in_the_browser_with_a_clear_result_each_time() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let address = email("tim");
+    stack.register_directly(&address).await;
+    // Telegram user 777 belongs to another account already.
+    let other = stack.register_directly(&email("other")).await;
+    let code = stack.link_code(777, "someone_else").await;
+    let linked = client()
+        .post(format!("{}/api/v1/auth/telegram/confirm", stack.auth))
+        .bearer_auth(other["access_token"].as_str().unwrap())
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(linked.status(), 200);
+
+    let browser = Browser::start().await;
+    // Signed out: log in first, and come back to the link.
+    let code = stack.link_code(555, "tim_tg").await;
+    browser
+        .goto(&stack.url(&format!("/link?code={code}")))
+        .await;
+    browser.wait_visible("#need-account").await;
+    browser.screenshots("link-signed-out").await;
+    browser.click("#login-link").await;
+    browser.wait_for_path("/login?next=").await;
+    log_in(&browser, &address, PASSWORD).await;
+    browser.wait_for_path(&format!("/link?code={code}")).await;
+    browser.wait_visible("#confirm-button").await;
+    browser.screenshots("link-confirm").await;
+    browser.click("#confirm-button").await;
+    browser
+        .wait_for_text("#result-text", "Linked! @tim_tg is now linked")
+        .await;
+    browser.wait_visible("#telegram-hint").await;
+    browser.screenshots("link-linked").await;
+
+    browser.goto(&stack.url("/account")).await;
+    browser
+        .wait_for_text("#telegram-state", "Linked: @tim_tg")
+        .await;
+
+    // The same code again: used.
+    browser
+        .goto(&stack.url(&format!("/link?code={code}")))
+        .await;
+    browser.click("#confirm-button").await;
+    browser
+        .wait_for_text("#result-text", "expired or was already used")
+        .await;
+    browser.screenshots("link-used").await;
+
+    // A new code of the same Telegram account: already linked to this one.
+    let again = stack.link_code(555, "tim_tg").await;
+    browser
+        .goto(&stack.url(&format!("/link?code={again}")))
+        .await;
+    browser.click("#confirm-button").await;
+    browser
+        .wait_for_text("#result-text", "was already linked to your account")
+        .await;
+
+    // A code of another Telegram account: this account has one already.
+    let foreign = stack.link_code(777, "someone_else").await;
+    browser
+        .goto(&stack.url(&format!("/link?code={foreign}")))
+        .await;
+    browser.click("#confirm-button").await;
+    browser
+        .wait_for_text(
+            "#result-text",
+            "already linked to a different Telegram account",
+        )
+        .await;
+
+    // A made-up code.
+    browser.goto(&stack.url("/link?code=not-a-real-code")).await;
+    browser.click("#confirm-button").await;
+    browser
+        .wait_for_text("#result-text", "expired or was already used")
+        .await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_telegram_account_of_another_person_is_refused() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let address = email("una");
+    stack.register_directly(&address).await;
+    let other = stack.register_directly(&email("owner")).await;
+    let code = stack.link_code(888, "owner_tg").await;
+    let linked = client()
+        .post(format!("{}/api/v1/auth/telegram/confirm", stack.auth))
+        .bearer_auth(other["access_token"].as_str().unwrap())
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(linked.status(), 200);
+
+    let browser = Browser::start().await;
+    browser.goto(&stack.url("/login")).await;
+    log_in(&browser, &address, PASSWORD).await;
+    browser.wait_for_path("/account").await;
+    let code = stack.link_code(888, "owner_tg").await;
+    browser
+        .goto(&stack.url(&format!("/link?code={code}")))
+        .await;
+    browser.click("#confirm-button").await;
+    browser
+        .wait_for_text("#result-text", "linked to another account")
+        .await;
+    browser.screenshots("link-other-account").await;
+    browser.goto(&stack.url("/account")).await;
+    browser.wait_for_text("#telegram-state", "Not linked").await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_from_the_email_and_the_old_sessions_end() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let address = email("flo");
+    stack.register_directly(&address).await;
+    let (elsewhere, _) = log_in_elsewhere(&stack, &address).await;
+
+    let browser = Browser::start().await;
+    browser.goto(&stack.url("/login")).await;
+    browser.click("a[href='/forgot-password']").await;
+    browser.wait_for_path("/forgot-password").await;
+    // This browser has a session too, which the reset must end.
+    browser.goto(&stack.url("/login")).await;
+    log_in(&browser, &address, PASSWORD).await;
+    browser.wait_for_path("/account").await;
+    browser.wait_visible("#account").await;
+
+    browser.goto(&stack.url("/forgot-password")).await;
+    browser.fill("#email", &address).await;
+    browser.click("#forgot-form button[type=submit]").await;
+    browser
+        .wait_for_text("#status", "with a link to choose a new password")
+        .await;
+    browser.screenshots("forgot-password").await;
+
+    // The first mail is the verification of the sign-up; the second the reset.
+    let link = link_in_mail(&stack, &address, 2, "reset-password").await;
+    browser.goto(&link).await;
+    browser.wait_visible("#reset-form").await;
+    browser.fill("#password", "a brand new password").await;
+    browser.fill("#password_again", "a different one").await;
+    browser.click("#reset-form button[type=submit]").await;
+    browser
+        .wait_for_text("#password_again-error", "not the same")
+        .await;
+    browser.screenshots("reset-password").await;
+    browser.fill("#password", "a brand new password").await;
+    browser
+        .fill("#password_again", "a brand new password")
+        .await;
+    browser.click("#reset-form button[type=submit]").await;
+    browser
+        .wait_for_text("#status", "Your password is changed")
+        .await;
+    browser.screenshots("reset-password-done").await;
+
+    // Every old session is over: the other device, and this browser's.
+    assert_eq!(me_status(&stack, &elsewhere).await, 401);
+    browser.goto(&stack.url("/account")).await;
+    browser.wait_for_path("/login?next=%2Faccount").await;
+
+    log_in(&browser, &address, PASSWORD).await;
+    browser
+        .wait_for_text(".form-error", "email or password is wrong")
+        .await;
+    log_in(&browser, &address, "a brand new password").await;
+    browser.wait_for_path("/account").await;
+    browser.wait_for_text("#email", &address).await;
+    // A reset proves the address: it counts as verified.
+    assert_eq!(browser.text("#email-state").await, "verified");
+
+    // The same reset link again: used up.
+    browser.goto(&link).await;
+    browser.fill("#password", "yet another password").await;
+    browser
+        .fill("#password_again", "yet another password")
+        .await;
+    browser.click("#reset-form button[type=submit]").await;
+    browser
+        .wait_for_text(".form-error", "expired or was already used")
+        .await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn the_account_page_lists_sessions_and_ends_one_or_all() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let address = email("sam");
+    stack.register_directly(&address).await;
+    let (elsewhere, sid) = log_in_elsewhere(&stack, &address).await;
+
+    let browser = Browser::start().await;
+    browser.goto(&stack.url("/account")).await;
+    browser.wait_for_path("/login?next=%2Faccount").await;
+    log_in(&browser, &address, PASSWORD).await;
+    browser.wait_for_path("/account").await;
+    // register's session, the other device's, and this one.
+    browser.wait_for_count("li.session", 3).await;
+    browser
+        .wait_for_text("#sessions", "Firefox on Android")
+        .await;
+    browser.wait_for_text("#sessions", "this device").await;
+    browser.screenshots("account-sessions").await;
+
+    browser
+        .click(&format!("li[data-session-id='{sid}'] button"))
+        .await;
+    browser
+        .wait_for_text("#sessions-status", "that device is signed out")
+        .await;
+    browser.wait_for_count("li.session", 2).await;
+    assert_eq!(me_status(&stack, &elsewhere).await, 401);
+
+    // Changing the password needs the right current one.
+    browser.fill("#current_password", "wrong password").await;
+    browser.fill("#new_password", "another good password").await;
+    browser.click("#password-form button[type=submit]").await;
+    browser
+        .wait_for_text("#password-form .form-error", "current password is wrong")
+        .await;
+    assert_eq!(browser.path().await, "/account", "still signed in");
+    browser.fill("#current_password", PASSWORD).await;
+    browser.fill("#new_password", "another good password").await;
+    browser.click("#password-form button[type=submit]").await;
+    browser
+        .wait_for_text("#password-status", "Your password is changed")
+        .await;
+    // The other sessions ended; this one stays.
+    browser.wait_for_count("li.session", 1).await;
+
+    let (third, _) = {
+        let answer = client()
+            .post(format!("{}/api/v1/auth/login", stack.auth))
+            .json(&json!({"email": address, "password": "another good password"}))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = answer.json().await.unwrap();
+        (body["access_token"].as_str().unwrap().to_owned(), ())
+    };
+    browser.click("#logout-all-button").await;
+    browser.wait_for_path("/login").await;
+    assert_eq!(me_status(&stack, &third).await, 401);
+    browser.goto(&stack.url("/account")).await;
+    browser.wait_for_path("/login?next=%2Faccount").await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn too_many_logins_say_when_to_try_again() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[("RATE_LIMITS", "on"), ("RATE_LIMIT_LOGIN_IP", "2/120")]).await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.url("/login")).await;
+    let address = email("max");
+    for _ in 0..2 {
+        log_in(&browser, &address, "wrong password").await;
+        browser
+            .wait_for_text(".form-error", "email or password is wrong")
+            .await;
+    }
+    log_in(&browser, &address, "wrong password").await;
+    let text = browser
+        .wait_for_text(".form-error", "Too many attempts. Please try again in")
+        .await;
+    assert!(
+        text.contains("second") || text.contains("minute"),
+        "says when: {text}"
+    );
+    assert!(!text.contains("rate_limited") && !text.contains("429"));
+    assert_eq!(browser.value("#email").await, address);
+    browser.screenshots("login-rate-limited").await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_link_from_an_email_that_no_longer_works_says_so() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let browser = Browser::start().await;
+    browser
+        .goto(&stack.url("/verify-email?token=no-such-token"))
+        .await;
+    browser
+        .wait_for_text("#status", "expired or was already used")
+        .await;
+    browser.screenshots("verify-email-invalid").await;
+    browser.goto(&stack.url("/no-such-page")).await;
+    browser.wait_for_text("h1", "Page not found").await;
+    browser.quit().await;
+}
