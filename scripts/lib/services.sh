@@ -6,6 +6,7 @@
 #   ensure_postgres        PostgreSQL on 127.0.0.1:5432, login postgres/postgres
 #   ensure_redis           Redis on 127.0.0.1:6379
 #   ensure_database NAME   create database NAME unless it exists
+#   ensure_chromium        headless Chromium and chromedriver, for the browser tests
 #
 # Progress goes to stderr as short "==> ..." lines. Any failure prints one
 # "error: ..." line and exits the calling script.
@@ -189,4 +190,26 @@ ensure_redis() {
     wait_until 30 "Redis on $FB_REDIS_HOST:$FB_REDIS_PORT" redis_ready
   fi
   log "Redis is ready on $FB_REDIS_HOST:$FB_REDIS_PORT"
+}
+
+# --- Chromium -----------------------------------------------------------------
+
+chromium_ready() {
+  [[ -x /usr/bin/chromium ]] &&
+    { command -v chromedriver >/dev/null 2>&1 || [[ -x /usr/lib/chromium/chromedriver ]]; }
+}
+
+# ensure_chromium: Debian's chromium and chromium-driver, installed when missing. When
+# they cannot be installed, say so and carry on: the browser tests then skip themselves.
+ensure_chromium() {
+  if chromium_ready; then
+    log "Chromium and chromedriver are installed"
+    return 0
+  fi
+  # A subshell, so that a failed install warns instead of ending the caller.
+  if (apt_install chromium chromium-driver) && chromium_ready; then
+    log "Chromium and chromedriver are installed"
+  else
+    log "warning: could not install chromium and chromium-driver; the browser tests will be skipped"
+  fi
 }
