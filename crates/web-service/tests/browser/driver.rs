@@ -227,6 +227,18 @@ impl Browser {
         }
     }
 
+    /// Scrolls `css` to the top of the window.
+    pub async fn scroll_to(&self, css: &str) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView()",
+                vec![json!(css)],
+            )
+            .await
+            .expect("scroll");
+    }
+
     /// Saves a screenshot as `target/screenshots/{name}.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");

@@ -369,6 +369,7 @@ async fn the_account_page_lists_sessions_and_ends_one_or_all() {
         .wait_for_text("#sessions", "Firefox on Android")
         .await;
     browser.wait_for_text("#sessions", "this device").await;
+    browser.scroll_to("#sessions-title").await;
     browser.screenshots("account-sessions").await;
 
     browser
