@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -260,6 +260,14 @@ impl Browser {
             .set_window_size(1280, 900)
             .await
             .expect("desktop size");
+    }
+
+    /// Runs `script` (a function body) in the page; its return value.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .expect("execute")
     }
 
     pub async fn quit(mut self) {

@@ -135,6 +135,8 @@ async fn a_new_person_signs_up_verifies_the_email_then_logs_out_and_in() {
     // Log out, then log in: a wrong password first.
     browser.click("#logout-button").await;
     browser.wait_for_path("/login").await;
+    browser.wait_visible("#login-form").await;
+    browser.screenshots("login").await;
     log_in(&browser, &address, "not the password").await;
     browser
         .wait_for_text(".form-error", "email or password is wrong")
@@ -381,6 +383,13 @@ async fn the_account_page_lists_sessions_and_ends_one_or_all() {
     browser.wait_for_count("li.session", 2).await;
     assert_eq!(me_status(&stack, &elsewhere).await, 401);
 
+    // The verification email can be sent again.
+    browser.click("#resend-button").await;
+    browser
+        .wait_for_text("#verify-status", "We sent a new verification email")
+        .await;
+    stack.mail.wait_for(&address, 2, MAIL_WAIT).await;
+
     // Changing the password needs the right current one.
     browser.fill("#current_password", "wrong password").await;
     browser.fill("#new_password", "another good password").await;
@@ -457,5 +466,66 @@ async fn a_link_from_an_email_that_no_longer_works_says_so() {
     browser.screenshots("verify-email-invalid").await;
     browser.goto(&stack.url("/no-such-page")).await;
     browser.wait_for_text("h1", "Page not found").await;
+    browser.screenshots("not-found").await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn the_page_renews_its_access_token_before_it_expires() {
+    browser_or_skip!();
+    // Renewed a minute before expiry, and at the earliest after 5 s.
+    let stack = spawn_stack(&[("ACCESS_TOKEN_TTL_SECS", "62")]).await;
+    let address = email("ren");
+    stack.register_directly(&address).await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.url("/login?next=/account")).await;
+    log_in(&browser, &address, PASSWORD).await;
+    browser.wait_for_path("/account").await;
+    browser.wait_visible("#account").await;
+    let refreshes = async || {
+        browser
+            .eval(
+                "return performance.getEntriesByType('resource')\
+                 .filter(e => e.name.endsWith('/api/v1/auth/token/refresh')).length",
+            )
+            .await
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(refreshes().await, 1, "the page load restored the session");
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert!(refreshes().await >= 2, "renewed on time");
+    // Still signed in, with the renewed token.
+    browser.click("#resend-button").await;
+    browser
+        .wait_for_text("#verify-status", "We sent a new verification email")
+        .await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_session_ended_elsewhere_sends_the_page_to_log_in() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let address = email("out");
+    stack.register_directly(&address).await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.url("/login?next=/account")).await;
+    log_in(&browser, &address, PASSWORD).await;
+    browser.wait_for_path("/account").await;
+    browser.wait_visible("#account").await;
+
+    // Another device logs out everywhere: this page's tokens stop working.
+    let (elsewhere, _) = log_in_elsewhere(&stack, &address).await;
+    let answer = client()
+        .post(format!("{}/api/v1/auth/logout-all", stack.auth))
+        .bearer_auth(&elsewhere)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 204);
+
+    browser.click("#resend-button").await;
+    browser.wait_for_path("/login?next=%2Faccount").await;
     browser.quit().await;
 }
