@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use deploy_checks::{compose, interpolated_variables, read};
 use serde_json::Value;
 
-use crate::{SECRETS, auth_settings, bot_settings};
+use crate::{SECRETS, auth_settings, bot_settings, has_healthcheck_subcommand, web_settings};
 
 fn service(name: &str) -> Value {
     let compose = compose();
@@ -50,6 +50,7 @@ fn the_services_are_the_ones_that_exist() {
         "migrate",
         "auth-service",
         "bot-service",
+        "web-service",
     ]
     .into();
     assert_eq!(names, expected);
@@ -67,6 +68,14 @@ fn every_service_has_an_image_and_every_long_running_one_a_healthcheck() {
             assert_eq!(
                 service["healthcheck"]["disable"], true,
                 "migrate is a one-shot"
+            );
+            continue;
+        }
+        if name == "web-service" && !has_healthcheck_subcommand("web-service") {
+            // Nothing to probe with in its image until the binary has the subcommand.
+            assert!(
+                service["healthcheck"].is_null(),
+                "{name}: a healthcheck with what?"
             );
             continue;
         }
@@ -96,6 +105,7 @@ fn our_services_are_built_from_their_dockerfiles_and_probe_themselves() {
         ("migrate", "deploy/auth-service.Dockerfile"),
         ("auth-service", "deploy/auth-service.Dockerfile"),
         ("bot-service", "deploy/bot-service.Dockerfile"),
+        ("web-service", "deploy/web-service.Dockerfile"),
     ] {
         let service = service(name);
         assert_eq!(
@@ -112,7 +122,10 @@ fn our_services_are_built_from_their_dockerfiles_and_probe_themselves() {
             "{name}: read-only root filesystem"
         );
     }
-    for name in ["auth-service", "bot-service"] {
+    for name in ["auth-service", "bot-service", "web-service"] {
+        if !has_healthcheck_subcommand(name) {
+            continue;
+        }
         let test = &service(name)["healthcheck"]["test"];
         assert_eq!(
             test,
@@ -160,6 +173,27 @@ fn the_bot_starts_only_once_the_auth_service_is_healthy() {
         environment("bot-service")["AUTH_SERVICE_URL"],
         "http://auth-service:8000"
     );
+}
+
+#[test]
+fn the_web_pages_start_once_the_auth_service_is_healthy_and_are_what_links_lead_to() {
+    assert_eq!(condition("web-service", "auth-service"), "service_healthy");
+    let web = environment("web-service");
+    assert_eq!(web["AUTH_SERVICE_URL"], "http://auth-service:8000");
+    assert_eq!(web["BIND_ADDR"], "0.0.0.0:8080");
+    assert_eq!(
+        environment("auth-service")["PUBLIC_WEB_URL"],
+        web["PUBLIC_WEB_URL"],
+        "links in emails lead to the web pages"
+    );
+    let web_service = service("web-service");
+    let ports: Vec<&str> = web_service["ports"]
+        .as_array()
+        .expect("the web pages are published")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(ports.iter().any(|p| p.ends_with(":8080")), "{ports:?}");
 }
 
 #[test]
@@ -221,6 +255,7 @@ fn each_service_gets_the_settings_it_reads_and_no_others() {
         ("auth-service", auth_settings(), &["REDIS_KEY_PREFIX"][..]),
         ("migrate", auth_settings(), &["REDIS_KEY_PREFIX"][..]),
         ("bot-service", bot_settings(), &["REDIS_KEY_PREFIX"][..]),
+        ("web-service", web_settings(), &[][..]),
     ] {
         let given: BTreeSet<String> = environment(name).keys().cloned().collect();
         let missing: Vec<&String> = reads
@@ -271,7 +306,7 @@ fn secrets_come_from_the_env_file_and_are_required() {
 #[test]
 fn log_filters_are_never_empty() {
     // An empty RUST_LOG is a valid filter that lets nothing through: no logs at all.
-    for name in ["auth-service", "migrate", "bot-service"] {
+    for name in ["auth-service", "migrate", "bot-service", "web-service"] {
         let value = environment(name)["RUST_LOG"]
             .as_str()
             .unwrap_or_default()
@@ -295,4 +330,25 @@ fn every_interpolated_variable_is_documented_in_the_env_example() {
         undocumented.is_empty(),
         ".env.example lacks {undocumented:?}"
     );
+}
+
+#[test]
+fn the_auth_service_believes_the_web_service_as_a_proxy() {
+    // web-service forwards the pages' calls with X-Forwarded-For; without trusting it,
+    // every browser would share one rate limit.
+    let web = service("web-service");
+    let address = web["networks"]["default"]["ipv4_address"]
+        .as_str()
+        .expect("web-service has a fixed address");
+    let trusted = environment("auth-service")["TRUSTED_PROXIES"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(trusted, format!("${{TRUSTED_PROXIES:-{address}}}"));
+    let compose = compose();
+    let subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+        .as_str()
+        .expect("a fixed subnet for the fixed address");
+    let prefix = subnet.rsplit_once('.').map(|(p, _)| p).unwrap_or_default();
+    assert!(address.starts_with(prefix), "{address} is in {subnet}");
 }

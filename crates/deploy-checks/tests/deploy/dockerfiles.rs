@@ -5,7 +5,9 @@
 
 use deploy_checks::{Instruction, dockerfile, read};
 
-const SERVICES: &[&str] = &["auth-service", "bot-service"];
+use crate::has_healthcheck_subcommand;
+
+const SERVICES: &[&str] = &["auth-service", "bot-service", "web-service"];
 
 fn final_stage(instructions: &[Instruction]) -> Vec<&Instruction> {
     let last = instructions.iter().map(|i| i.stage).max().unwrap_or(0);
@@ -120,17 +122,22 @@ fn the_healthcheck_is_the_binarys_own_subcommand() {
         let instructions = dockerfile(&path);
         let last = final_stage(&instructions);
         let checks = args_of(&last, "HEALTHCHECK");
+        if !has_healthcheck_subcommand(service) {
+            // No curl in the image: without the subcommand there is nothing to probe with.
+            assert!(
+                checks.is_empty(),
+                "{path}: HEALTHCHECK with no healthcheck subcommand"
+            );
+            continue;
+        }
         assert_eq!(checks.len(), 1, "{path}: one HEALTHCHECK");
         let expected = format!("CMD [\"/usr/local/bin/{service}\", \"healthcheck\"]");
         assert!(checks[0].ends_with(&expected), "{path}: {}", checks[0]);
         assert!(checks[0].contains("--timeout="), "{path}: a timeout");
-        // The subcommand exists in the binary.
-        let main = read(&format!("crates/{service}/src/main.rs"));
-        assert!(
-            main.contains("\"healthcheck\""),
-            "{service} has a healthcheck subcommand"
-        );
     }
+    assert!(
+        has_healthcheck_subcommand("auth-service") && has_healthcheck_subcommand("bot-service")
+    );
 }
 
 #[test]

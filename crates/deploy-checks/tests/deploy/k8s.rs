@@ -10,7 +10,9 @@ use deploy_checks::{
 };
 use serde_json::{Value, json};
 
-use crate::{AUTH_REQUIRED, BOT_REQUIRED, SECRETS, auth_settings, bot_settings};
+use crate::{
+    AUTH_REQUIRED, BOT_REQUIRED, SECRETS, WEB_REQUIRED, auth_settings, bot_settings, web_settings,
+};
 
 fn find(kind: &str, name: &str) -> Manifest {
     applied_manifests()
@@ -146,57 +148,74 @@ fn every_pod_runs_as_non_root_on_a_read_only_filesystem() {
 }
 
 #[test]
-fn the_auth_service_is_probed_on_its_health_endpoints() {
-    let deployment = find("Deployment", "auth-service");
-    let c = &containers(&deployment)[0];
-    assert_eq!(c["readinessProbe"]["httpGet"]["path"], "/health/ready");
-    assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/health");
-    assert_eq!(c["args"], json!(["serve"]));
-    // The probes' named port is the container port, which is BIND_ADDR's.
-    let port = c["ports"]
-        .as_array()
-        .and_then(|ports| ports.iter().find(|p| p["name"] == "http"))
-        .expect("a port named http");
-    assert_eq!(c["readinessProbe"]["httpGet"]["port"], "http");
-    assert_eq!(c["livenessProbe"]["httpGet"]["port"], "http");
-    let config = find("ConfigMap", "auth-service");
-    let bind = config.object["data"]["BIND_ADDR"]
-        .as_str()
-        .unwrap_or("0.0.0.0:8000");
-    assert!(
-        bind.starts_with("0.0.0.0:"),
-        "listen on all addresses in a pod: {bind}"
-    );
+fn the_http_services_are_probed_on_their_health_endpoints() {
+    for name in ["auth-service", "web-service"] {
+        let deployment = find("Deployment", name);
+        let c = &containers(&deployment)[0];
+        assert_eq!(
+            c["readinessProbe"]["httpGet"]["path"], "/health/ready",
+            "{name}"
+        );
+        assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/health", "{name}");
+        // The probes' named port is the container port, which is BIND_ADDR's.
+        let port = c["ports"]
+            .as_array()
+            .and_then(|ports| ports.iter().find(|p| p["name"] == "http"))
+            .expect("a port named http");
+        assert_eq!(c["readinessProbe"]["httpGet"]["port"], "http");
+        assert_eq!(c["livenessProbe"]["httpGet"]["port"], "http");
+        let config = find("ConfigMap", name);
+        let bind = config.object["data"]["BIND_ADDR"]
+            .as_str()
+            .unwrap_or_else(|| panic!("ConfigMap {name} sets BIND_ADDR"));
+        assert!(
+            bind.starts_with("0.0.0.0:"),
+            "{name}: listen on all addresses in a pod: {bind}"
+        );
+        assert_eq!(
+            bind.rsplit(':').next().and_then(|p| p.parse::<u64>().ok()),
+            port["containerPort"].as_u64(),
+            "{name}: BIND_ADDR's port is the container port"
+        );
+        assert_eq!(
+            deployment.object["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"],
+            0
+        );
+    }
+    let auth = &containers(&find("Deployment", "auth-service"))[0];
+    assert_eq!(auth["args"], json!(["serve"]));
     assert_eq!(
-        bind.rsplit(':').next().and_then(|p| p.parse::<u64>().ok()),
-        port["containerPort"].as_u64(),
-        "BIND_ADDR's port is the container port"
-    );
-    assert_eq!(
-        deployment.object["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"],
-        0
+        find("ConfigMap", "auth-service").object["data"]["PUBLIC_WEB_URL"],
+        find("ConfigMap", "web-service").object["data"]["PUBLIC_WEB_URL"],
+        "links in emails lead to the web pages"
     );
 }
 
 #[test]
-fn the_auth_service_has_a_service_and_scales_on_cpu() {
-    let deployment = find("Deployment", "auth-service");
+fn the_http_services_have_a_service_and_scale_on_cpu() {
+    for name in ["auth-service", "web-service"] {
+        check_service_and_autoscaler(name);
+    }
+}
+
+fn check_service_and_autoscaler(name: &str) {
+    let deployment = find("Deployment", name);
     let labels = &deployment.object["spec"]["template"]["metadata"]["labels"];
-    let service = find("Service", "auth-service");
+    let service = find("Service", name);
     for (key, value) in service.object["spec"]["selector"]
         .as_object()
         .expect("selector")
     {
-        assert_eq!(&labels[key], value, "the Service selects the auth pods");
+        assert_eq!(&labels[key], value, "the Service {name} selects its pods");
     }
     assert_eq!(service.object["spec"]["ports"][0]["targetPort"], "http");
 
-    let hpa = find("HorizontalPodAutoscaler", "auth-service");
+    let hpa = find("HorizontalPodAutoscaler", name);
     assert_eq!(hpa.object["apiVersion"], "autoscaling/v2");
     let target = &hpa.object["spec"]["scaleTargetRef"];
     assert_eq!(
         (target["kind"].as_str(), target["name"].as_str()),
-        (Some("Deployment"), Some("auth-service"))
+        (Some("Deployment"), Some(name))
     );
     assert!(
         hpa.object["spec"]["minReplicas"]
@@ -260,6 +279,7 @@ fn each_container_gets_its_required_settings_and_only_known_ones() {
         ("Deployment", "auth-service", auth_settings(), AUTH_REQUIRED),
         ("Job", "auth-migrate", auth_settings(), AUTH_REQUIRED),
         ("Deployment", "bot-service", bot_settings(), BOT_REQUIRED),
+        ("Deployment", "web-service", web_settings(), WEB_REQUIRED),
     ] {
         let given = container_settings(&containers(&find(kind, name))[0]);
         for var in required {
@@ -357,4 +377,16 @@ fn the_namespace_enforces_the_restricted_pod_security_standard() {
         .find(|m| m.file == "kustomization.yaml")
         .expect("kustomization.yaml");
     assert_eq!(kustomization.object["namespace"], "finance-bot");
+}
+
+#[test]
+fn the_auth_service_believes_the_pods_that_forward_to_it() {
+    let config = find("ConfigMap", "auth-service");
+    let trusted = config.object["data"]["TRUSTED_PROXIES"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        !trusted.trim().is_empty(),
+        "TRUSTED_PROXIES must cover the web-service pods, or every browser shares one rate limit"
+    );
 }

@@ -33,6 +33,7 @@ pub const SECRETS: &[&str] = &[
 
 /// Settings each service must be given (no default).
 pub const AUTH_REQUIRED: &[&str] = &["DATABASE_URL", "REDIS_URL", "JWT_SECRET", "BOT_HMAC_SECRET"];
+pub const WEB_REQUIRED: &[&str] = &["AUTH_SERVICE_URL"];
 pub const BOT_REQUIRED: &[&str] = &[
     "TELEGRAM_BOT_TOKEN",
     "AUTH_SERVICE_URL",
@@ -51,6 +52,16 @@ pub fn bot_settings() -> BTreeSet<String> {
     deploy_checks::settings_read_by("bot-service")
 }
 
+pub fn web_settings() -> BTreeSet<String> {
+    deploy_checks::settings_read_by("web-service")
+}
+
+/// Whether the service's binary has a `healthcheck` subcommand (a probe usable in
+/// an image without curl).
+pub fn has_healthcheck_subcommand(service: &str) -> bool {
+    deploy_checks::read(&format!("crates/{service}/src/main.rs")).contains("\"healthcheck\"")
+}
+
 /// The required settings are among those the config code reads: the lists above
 /// are not stale.
 #[test]
@@ -62,6 +73,10 @@ fn the_required_settings_are_read_by_the_services() {
     let bot = bot_settings();
     for name in BOT_REQUIRED {
         assert!(bot.contains(*name), "bot-service does not read {name}");
+    }
+    let web = web_settings();
+    for name in WEB_REQUIRED {
+        assert!(web.contains(*name), "web-service does not read {name}");
     }
     assert!(auth.contains("BIND_ADDR") && auth.contains("REDIS_KEY_PREFIX"));
     assert!(bot.contains("TELEGRAM_API_URL") && bot.contains("POLL_TIMEOUT_SECS"));

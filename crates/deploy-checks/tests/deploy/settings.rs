@@ -5,11 +5,12 @@ use std::collections::BTreeSet;
 
 use deploy_checks::{env_example, interpolated_variables, read};
 
-use crate::{auth_settings, bot_settings};
+use crate::{auth_settings, bot_settings, web_settings};
 
 fn all_settings() -> BTreeSet<String> {
     let mut all = auth_settings();
     all.extend(bot_settings());
+    all.extend(web_settings());
     all
 }
 
