@@ -10,6 +10,7 @@ pub mod assets;
 pub mod config;
 pub mod headers;
 pub mod health;
+pub mod healthcheck;
 pub mod pages;
 pub mod problem;
 pub mod proxy;

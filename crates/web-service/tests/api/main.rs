@@ -6,6 +6,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod binary;
+
 use common::{PASSWORD, Stack, client, email, spawn_stack};
 use reqwest::Response;
 use reqwest::header::{HeaderMap, SET_COOKIE};

@@ -1,0 +1,100 @@
+//! The `web-service` program itself: settings errors, serving, the healthcheck
+//! subcommand and a clean stop on SIGTERM.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::common::spawn_stack;
+
+const BIN: &str = env!("CARGO_BIN_EXE_web-service");
+
+fn free_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    probe.local_addr().unwrap().port()
+}
+
+#[test]
+fn a_missing_setting_is_one_line_naming_it_and_exit_status_2() {
+    let out = Command::new(BIN)
+        .env_clear()
+        .output()
+        .expect("run web-service");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "web-service: configuration error: AUTH_SERVICE_URL: is not set"
+    );
+}
+
+#[tokio::test]
+async fn the_program_serves_passes_its_healthcheck_and_stops_on_sigterm() {
+    let stack = spawn_stack(&[]).await;
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .env_clear()
+        .env("AUTH_SERVICE_URL", &stack.auth)
+        .env("BIND_ADDR", &bind)
+        .env("LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start web-service");
+
+    let healthcheck = || {
+        Command::new(BIN)
+            .arg("healthcheck")
+            .env_clear()
+            .env("BIND_ADDR", &bind)
+            .output()
+            .expect("run healthcheck")
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let out = healthcheck();
+        if out.status.success() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never healthy: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = reqwest::get(format!("http://{bind}/login")).await.unwrap();
+    assert_eq!(page.status(), 200);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "did not stop");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status:?}");
+    let out = child.wait_with_output().unwrap();
+    let logs = String::from_utf8_lossy(&out.stdout);
+    assert!(logs.contains("\"path\":\"/login\""), "{logs}");
+    // Not ready any more once stopped.
+    assert!(!healthcheck().status.success());
+}
+
+#[test]
+fn the_healthcheck_fails_when_nothing_answers() {
+    let out = Command::new(BIN)
+        .arg("healthcheck")
+        .env_clear()
+        .env("BIND_ADDR", format!("127.0.0.1:{}", free_port()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/health/ready"));
+}
