@@ -39,6 +39,8 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// Where `/metrics` is served (never on the API address); `None`: not at all.
+    pub metrics_bind_addr: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -99,6 +101,14 @@ impl Settings {
             reset_token_ttl: secs("RESET_TOKEN_TTL_SECS", 3_600)?,
             rate_limits: rate_limits(&env)?,
             trusted_proxies: trusted_proxies(&env)?,
+            metrics_bind_addr: match env.get("METRICS_BIND_ADDR").as_deref().map(str::trim) {
+                Some("off") => None,
+                _ => Some(env.parse_or(
+                    "METRICS_BIND_ADDR",
+                    SocketAddr::from(([127, 0, 0, 1], 9464)),
+                    "an address like 0.0.0.0:9464, or off",
+                )?),
+            },
         })
     }
 }

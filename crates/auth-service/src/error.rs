@@ -20,6 +20,8 @@ pub enum Dependency {
     Redis,
     /// The mail server is not configured (no `SMTP_URL`).
     Mail,
+    /// Every bcrypt thread is busy and the queue is too long.
+    PasswordHasher,
 }
 
 impl fmt::Display for Dependency {
@@ -28,6 +30,7 @@ impl fmt::Display for Dependency {
             Self::Database => "database",
             Self::Redis => "redis",
             Self::Mail => "mail",
+            Self::PasswordHasher => "password hasher",
         })
     }
 }
@@ -225,7 +228,10 @@ impl ResponseError for Error {
         let (status, code, detail) = self.parts();
         match self {
             Self::Internal(_) => tracing::error!(error = %chain(self), "request failed"),
-            Self::Unavailable(..) => tracing::warn!(error = %chain(self), "dependency unavailable"),
+            Self::Unavailable(dependency, _) => {
+                metrics::counter!("dependency_unavailable_total", "dependency" => dependency.to_string()).increment(1);
+                tracing::warn!(error = %chain(self), "dependency unavailable");
+            }
             _ => {}
         }
         let mut problem = Problem::new(

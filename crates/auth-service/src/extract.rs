@@ -209,6 +209,30 @@ impl FromRequest for Authenticated {
     }
 }
 
+/// A bearer-authenticated request with a body: authentication is settled
+/// before the body is even read, so a revoked token is a 401 whatever the
+/// body (actix would otherwise poll both extractors together).
+pub struct Authed<E>(pub Authenticated, pub E);
+
+impl<E> FromRequest for Authed<E>
+where
+    E: FromRequest<Error = Error> + 'static,
+    E::Future: 'static,
+{
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let auth = Authenticated::from_request(req, &mut Payload::None);
+        let body = E::from_request(req, payload);
+        Box::pin(async move {
+            let auth = auth.await?;
+            let body = body.await?;
+            Ok(Authed(auth, body))
+        })
+    }
+}
+
 impl FromRequest for ClientInfo {
     type Error = Error;
     type Future = std::future::Ready<Result<Self, Error>>;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod link_codes;
 pub mod mail;
+pub mod metrics;
 pub mod middleware;
 pub mod nonces;
 pub mod passwords;

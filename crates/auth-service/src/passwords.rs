@@ -14,6 +14,9 @@ use tracing::Instrument;
 use crate::domain::{Password, password::MAX_BYTES};
 use crate::error::Error;
 
+/// The longest a request waits for a free hashing thread.
+const QUEUE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
@@ -73,9 +76,23 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
-        let _permit = self.permits.acquire().await.map_err(Error::internal)?;
+        let waiting = metrics::gauge!("auth_bcrypt_waiting");
+        waiting.increment(1.0);
+        let permit = tokio::time::timeout(QUEUE_TIMEOUT, self.permits.acquire()).await;
+        waiting.decrement(1.0);
+        // A queue this long means the service is saturated: refuse rather than hang.
+        let _permit = permit
+            .map_err(|_| Error::Unavailable(crate::error::Dependency::PasswordHasher, None))?
+            .map_err(Error::internal)?;
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(work))
+        let started = std::time::Instant::now();
+        let timed = move || {
+            let result = span.in_scope(work);
+            metrics::histogram!("auth_bcrypt_duration_seconds")
+                .record(started.elapsed().as_secs_f64());
+            result
+        };
+        tokio::task::spawn_blocking(timed)
             .instrument(tracing::debug_span!("bcrypt"))
             .await
             .map_err(Error::internal)?

@@ -1,13 +1,14 @@
 //! Limits on guessing and flooding, kept in Redis so they hold across every
 //! replica of the service.
 //!
-//! Most limits are a GCRA (generic cell rate algorithm) in one Lua script:
-//! `COUNT` requests are allowed at once, then one every `SECONDS / COUNT`,
-//! and a refusal says exactly how long until the next request would pass.
-//! The login lock per email counts failures only, in a fixed window that
-//! starts at the first failure: once full, even the right password is refused
-//! until the window has passed. Keys hold a SHA-256 of what they limit (an
-//! email, an address), never the value itself.
+//! Each limit is an exact sliding window in one Lua script: the times of the
+//! requests of the last `SECONDS` are kept in a sorted set, a request is let
+//! through only while fewer than `COUNT` are in it, and a refusal says how
+//! long until the oldest one leaves the window. The login lock per email is
+//! the same window over failed attempts: an attempt takes a place before the
+//! password is checked (so parallel guesses cannot all slip through) and gives
+//! it back when the password was right. Keys hold a SHA-256 of what they limit
+//! (an email, an address), never the value itself.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -18,28 +19,21 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 use crate::redis_store::Redis;
 
-/// Allows one request if the bucket has room; returns {allowed, retry_after_ms}.
-const GCRA_SCRIPT: &str = r"
-local now_parts = redis.call('TIME')
-local now = now_parts[1] * 1000 + math.floor(now_parts[2] / 1000)
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
-if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - interval * burst
-if now < allow_at then
-  return {0, allow_at - now}
+/// KEYS[1]: the window's sorted set; ARGV[1]: window in ms; ARGV[2]: limit;
+/// ARGV[3]: a unique member for this request. Returns {allowed, retry_after_ms}.
+const WINDOW_SCRIPT: &str = r"
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, tonumber(oldest[2]) + window - now}
 end
-redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window)
 return {1, 0}
-";
-
-/// Counts a failure in a window that starts with the first one.
-const FAILURE_SCRIPT: &str = r"
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n
 ";
 
 /// `COUNT` requests per `window`.
@@ -156,8 +150,7 @@ impl RateLimitSettings {
 pub struct RateLimiter {
     redis: Redis,
     settings: RateLimitSettings,
-    gcra: Script,
-    failure: Script,
+    window: Script,
 }
 
 fn retry_after_secs(millis: u64) -> u64 {
@@ -169,8 +162,7 @@ impl RateLimiter {
         Self {
             redis,
             settings,
-            gcra: Script::new(GCRA_SCRIPT),
-            failure: Script::new(FAILURE_SCRIPT),
+            window: Script::new(WINDOW_SCRIPT),
         }
     }
 
@@ -184,78 +176,80 @@ impl RateLimiter {
 
     /// Takes one request from `subject`'s allowance, or refuses with 429.
     pub async fn check(&self, kind: Kind, subject: &str) -> Result<(), Error> {
+        self.take(kind, subject).await.map(|_| ())
+    }
+
+    /// Like [`Self::check`], returning the place taken so it can be given back.
+    async fn take(&self, kind: Kind, subject: &str) -> Result<Option<Place>, Error> {
         if !self.settings.enabled {
-            return Ok(());
+            return Ok(None);
         }
         let limit = self.settings.limit(kind);
-        let interval_ms = (limit.window.as_millis() / u128::from(limit.count)).max(1);
         let key = self.key(kind, subject);
-        let (allowed, retry_ms): (i64, u64) = self
+        let member = uuid::Uuid::new_v4().simple().to_string();
+        let (allowed, retry_ms): (i64, i64) = self
             .redis
             .run(async |conn| {
                 Ok(self
-                    .gcra
+                    .window
                     .key(&key)
-                    .arg(u64::try_from(interval_ms).unwrap_or(u64::MAX))
+                    .arg(u64::try_from(limit.window.as_millis()).unwrap_or(u64::MAX))
                     .arg(limit.count)
+                    .arg(&member)
                     .invoke_async(conn)
                     .await?)
             })
             .await?;
         if allowed == 1 {
-            Ok(())
-        } else {
-            tracing::info!(limit = kind.name(), "rate limited");
-            Err(Error::RateLimited {
-                retry_after_secs: retry_after_secs(retry_ms),
-            })
+            return Ok(Some(Place { key, member }));
         }
+        tracing::info!(limit = kind.name(), "rate limited");
+        metrics::counter!("auth_rate_limited_total", "limit" => kind.name()).increment(1);
+        Err(Error::RateLimited {
+            retry_after_secs: retry_after_secs(u64::try_from(retry_ms).unwrap_or(0)),
+        })
     }
 
-    /// Refuses with 429 while `subject` has used up its failures in the window.
-    pub async fn check_failures(&self, kind: Kind, subject: &str) -> Result<(), Error> {
-        if !self.settings.enabled {
-            return Ok(());
-        }
-        let limit = self.settings.limit(kind);
-        let key = self.key(kind, subject);
-        let (count, ttl_ms): (Option<u32>, i64) = self
-            .redis
-            .run(async |conn| {
-                Ok(redis::pipe()
-                    .get(&key)
-                    .cmd("PTTL")
-                    .arg(&key)
-                    .query_async(conn)
-                    .await?)
-            })
-            .await?;
-        if count.unwrap_or(0) >= limit.count {
-            tracing::info!(limit = kind.name(), "locked after repeated failures");
-            return Err(Error::RateLimited {
-                retry_after_secs: retry_after_secs(u64::try_from(ttl_ms).unwrap_or(1000)),
-            });
-        }
-        Ok(())
+    /// Takes a place for one attempt that counts only if it fails: call
+    /// [`Attempt::succeeded`] when it did not.
+    pub async fn attempt(&self, kind: Kind, subject: &str) -> Result<Attempt, Error> {
+        Ok(Attempt {
+            place: self.take(kind, subject).await?,
+        })
     }
 
-    /// Counts one failure of `subject`.
-    pub async fn record_failure(&self, kind: Kind, subject: &str) -> Result<(), Error> {
-        if !self.settings.enabled {
-            return Ok(());
-        }
-        let window_ms = self.settings.limit(kind).window.as_millis();
-        let key = self.key(kind, subject);
+    async fn give_back(&self, place: Place) -> Result<(), Error> {
         self.redis
             .run(async |conn| {
-                self.failure
-                    .key(&key)
-                    .arg(u64::try_from(window_ms).unwrap_or(u64::MAX))
-                    .invoke_async::<i64>(conn)
+                redis::cmd("ZREM")
+                    .arg(&place.key)
+                    .arg(&place.member)
+                    .query_async::<()>(conn)
                     .await?;
                 Ok(())
             })
             .await
+    }
+}
+
+/// A request's place in a window.
+struct Place {
+    key: String,
+    member: String,
+}
+
+/// An attempt counted against a failure limit until it proves to be a success.
+pub struct Attempt {
+    place: Option<Place>,
+}
+
+impl Attempt {
+    /// The attempt succeeded: it no longer counts.
+    pub async fn succeeded(self, limiter: &RateLimiter) -> Result<(), Error> {
+        match self.place {
+            Some(place) => limiter.give_back(place).await,
+            None => Ok(()),
+        }
     }
 }
 

@@ -60,6 +60,10 @@ impl Redis {
         .await
     }
 
+    pub fn status(&self) -> deadpool_redis::Status {
+        self.pool.status()
+    }
+
     /// `PING`, for readiness.
     pub async fn ping(&self) -> Result<(), Error> {
         self.run(async |conn| {

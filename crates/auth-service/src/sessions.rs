@@ -106,7 +106,7 @@ impl SessionStore {
         self.redis.key("revoked", jti)
     }
 
-    /// Opens a session whose live refresh token is `refresh`.
+    /// Opens a session whose live refresh token is `refresh` (counted in `auth_sessions_opened_total`).
     pub async fn create(
         &self,
         refresh: &Claims,
@@ -116,6 +116,7 @@ impl SessionStore {
         let ttl = self.refresh_ttl.as_secs();
         let session_key = self.session_key(refresh.sid);
         let user_key = self.user_sessions_key(refresh.sub);
+        metrics::counter!("auth_sessions_opened_total").increment(1);
         self.redis
             .run(async |conn| {
                 redis::pipe()

@@ -26,7 +26,9 @@ const SHUTDOWN_GRACE_SECS: u64 = 10;
 
 pub struct Application {
     port: u16,
+    metrics_port: Option<u16>,
     server: Server,
+    metrics_server: Option<Server>,
     state: web::Data<AppState>,
 }
 
@@ -99,6 +101,7 @@ pub fn app(
     App::new()
         .app_data(state)
         .wrap(from_fn(middleware::body_limit))
+        .wrap(from_fn(crate::metrics::record_request))
         .wrap(from_fn(middleware::access_log))
         .configure(routes::configure)
         .default_service(web::to(routes::not_found))
@@ -117,11 +120,47 @@ impl Application {
             .listen(listener)?
             .shutdown_timeout(SHUTDOWN_GRACE_SECS)
             .run();
+        let metrics_listener = match state.settings.metrics_bind_addr.map(TcpListener::bind) {
+            Some(Ok(listener)) => Some(listener),
+            // Metrics are for watching, not for serving: a taken port costs the
+            // metrics, never the service.
+            Some(Err(err)) => {
+                tracing::warn!(error = %err, "metrics address unavailable; /metrics is not served");
+                None
+            }
+            None => None,
+        };
+        let (metrics_port, metrics_server) = match metrics_listener {
+            Some(listener) => {
+                let port = listener.local_addr()?.port();
+                let handle = web::Data::new(crate::metrics::handle());
+                let shared = state.clone();
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(shared.clone())
+                        .app_data(handle.clone())
+                        .route("/metrics", web::get().to(crate::metrics::render))
+                })
+                .workers(1)
+                .listen(listener)?
+                .shutdown_timeout(1)
+                .run();
+                (Some(port), Some(server))
+            }
+            None => (None, None),
+        };
         Ok(Self {
             port,
+            metrics_port,
             server,
+            metrics_server,
             state,
         })
+    }
+
+    /// The port of `/metrics`, when it is served.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     /// The state the handlers share (pools, keys, hasher).
@@ -135,6 +174,13 @@ impl Application {
 
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        if let Some(metrics) = self.metrics_server {
+            let handle = metrics.handle();
+            tokio::spawn(metrics);
+            let result = self.server.await;
+            handle.stop(true).await;
+            return result;
+        }
         self.server.await
     }
 }

@@ -35,6 +35,19 @@ pub fn unix_now() -> i64 {
 }
 
 impl AppState {
+    /// Sets the pool gauges (called when metrics are scraped).
+    pub fn observe_pools(&self) {
+        let (db, redis) = (self.db.status(), self.redis.status());
+        for (pool, status) in [("database", db), ("redis", redis)] {
+            metrics::gauge!("pool_connections", "pool" => pool, "state" => "open")
+                .set(status.size as f64);
+            metrics::gauge!("pool_connections", "pool" => pool, "state" => "idle")
+                .set(status.available as f64);
+            metrics::gauge!("pool_waiting", "pool" => pool).set(status.waiting as f64);
+            metrics::gauge!("pool_max_size", "pool" => pool).set(status.max_size as f64);
+        }
+    }
+
     /// Opens a new session for `user` and returns its first token pair.
     pub async fn open_session(
         &self,
@@ -62,7 +75,14 @@ impl AppState {
         use crate::sessions::Rotation;
         let now = unix_now();
         let pair = self.tokens.issue_pair(user.id(), presented.sid, now)?;
-        match self.sessions.rotate(presented, &pair.refresh, now).await? {
+        let rotation = self.sessions.rotate(presented, &pair.refresh, now).await?;
+        let outcome = match rotation {
+            Rotation::Rotated => "rotated",
+            Rotation::NoSession => "no_session",
+            Rotation::Reused => "reused",
+        };
+        metrics::counter!("auth_token_refreshes_total", "outcome" => outcome).increment(1);
+        match rotation {
             Rotation::Rotated => Ok(self.tokens.response(pair, user)),
             Rotation::NoSession => Err(Error::InvalidRefreshToken),
             Rotation::Reused => {

@@ -10,6 +10,8 @@ pub const UNAVAILABLE: &str = "Sorry, I'm temporarily unavailable. Please try ag
 pub const NOT_SIGNED_IN: &str = "This chat is not signed in. Send /register to create your account \
 (or sign in to the one you already have).";
 pub const SIGNED_OUT: &str = "You are signed out in this chat. Send /register to sign in again.";
+pub const PRIVATE_ONLY: &str =
+    "Let's talk in a private chat: open a chat with me and send /start there.";
 pub const PLAIN_TEXT: &str = "I understand commands. Send /help to see what I can do.";
 
 pub fn registered(created: bool, name: &str) -> String {

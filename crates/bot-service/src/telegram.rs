@@ -42,7 +42,13 @@ impl From<frankenstein::Error> for TelegramError {
                 500..=599 => Self::Transient(api.description),
                 _ => Self::Refused(format!("{} {}", api.error_code, api.description)),
             },
-            // Network errors, time-outs and unreadable answers (a proxy's error page).
+            // An answer we cannot read (a proxy's error page): the request may have
+            // gone through, so it is not repeated; and its text (which may echo what
+            // we sent) is not logged.
+            frankenstein::Error::JsonDecode { .. } => {
+                Self::Refused("unreadable answer from Telegram".into())
+            }
+            // Network errors and time-outs.
             other => Self::Transient(other.to_string()),
         }
     }
@@ -184,8 +190,11 @@ pub fn split_message(text: &str, limit: usize) -> Vec<String> {
         }
         if end < rest.len() {
             // Prefer a break in the last quarter of the part.
-            let window = &rest[end - (end / 4).min(end)..end];
-            let offset = end - window.len();
+            let mut offset = end - end / 4;
+            while !rest.is_char_boundary(offset) {
+                offset -= 1;
+            }
+            let window = &rest[offset..end];
             if let Some(pos) = window.rfind('\n').or_else(|| window.rfind(' ')) {
                 end = offset + pos + 1;
             }
@@ -218,6 +227,14 @@ mod tests {
         let text = "😀".repeat(3000);
         let parts = split_message(&text, 4096);
         assert!(parts.len() >= 2);
+        assert!(parts.iter().all(|p| utf16(p) <= 4096));
+        assert_eq!(parts.concat(), text);
+    }
+
+    #[test]
+    fn mixed_width_text_splits_on_character_boundaries() {
+        let text = format!("a{}", "界".repeat(5000));
+        let parts = split_message(&text, 4096);
         assert!(parts.iter().all(|p| utf16(p) <= 4096));
         assert_eq!(parts.concat(), text);
     }

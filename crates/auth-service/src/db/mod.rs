@@ -29,10 +29,29 @@ pub struct Db {
 
 impl Db {
     pub fn new(url: &str, max_size: usize, timeout: Duration) -> Result<Self, Error> {
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
-            url,
-            ManagerConfig::default(),
-        );
+        let mut config = ManagerConfig::default();
+        let statement_ms = timeout.as_millis();
+        // A request that gives up on the database drops its connection mid-work;
+        // these make PostgreSQL end such a statement or transaction by itself, so
+        // no lock outlives the request that took it.
+        config.custom_setup = Box::new(move |url| {
+            Box::pin(async move {
+                let mut conn =
+                    <AsyncPgConnection as diesel_async::AsyncConnection>::establish(url).await?;
+                diesel_async::SimpleAsyncConnection::batch_execute(
+                    &mut conn,
+                    &format!(
+                        "SET statement_timeout = {statement_ms}; SET idle_in_transaction_session_timeout = {}",
+                        statement_ms + 500
+                    ),
+                )
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            })
+        });
+        let manager =
+            AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
         let pool = deadpool::Pool::builder(manager)
             .max_size(max_size)
             .wait_timeout(Some(timeout))
@@ -55,6 +74,10 @@ impl Db {
             f(&mut *conn).await
         };
         deadline(self.timeout, Dependency::Database, work).await
+    }
+
+    pub fn status(&self) -> ::deadpool_redis::Status {
+        self.pool.status()
     }
 
     /// `SELECT 1`, for readiness.
@@ -81,7 +104,13 @@ pub async fn deadline<T>(
 /// Applies pending migrations, holding an advisory lock so that replicas
 /// starting together never race. Returns the versions applied.
 pub async fn run_migrations(url: &str) -> Result<Vec<String>, Error> {
-    let url = url.to_owned();
+    // Never hang on a silent server at start-up.
+    let url = if url.contains("connect_timeout=") {
+        url.to_owned()
+    } else {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}connect_timeout=10")
+    };
     tokio::task::spawn_blocking(move || {
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
             .map_err(|e| Error::unavailable(Dependency::Database, e))?;

@@ -22,12 +22,13 @@ pub async fn login(
     let email = Email::parse(&body.email)
         .map_err(|e| Error::Validation(vec![FieldError::new("email", e.code, e.message)]))?;
     state.limits.check(Kind::LoginIp, &client.ip).await?;
-    // Locked after repeated failures: even the right password waits out the window.
-    state
+    // Every attempt holds a place in the email's failure window until it proves
+    // right, so even the right password waits once the window is full, and
+    // parallel guesses cannot overtake the count.
+    let attempt = state
         .limits
-        .check_failures(Kind::LoginEmailFailures, email.as_str())
+        .attempt(Kind::LoginEmailFailures, email.as_str())
         .await?;
-    let lock_key = email.as_str().to_owned();
     let user = state
         .db
         .run(async |conn| User::find_by_email(conn, email.as_str()).await)
@@ -36,15 +37,10 @@ pub async fn login(
     let matches = state.passwords.verify(&body.password, hash).await?;
     let user = match user {
         Some(user) if matches => user,
-        _ => {
-            state
-                .limits
-                .record_failure(Kind::LoginEmailFailures, &lock_key)
-                .await?;
-            return Err(Error::InvalidCredentials);
-        }
+        _ => return Err(Error::InvalidCredentials),
     };
 
+    attempt.succeeded(&state.limits).await?;
     let tokens = state.open_session(&user, &client).await?;
     tracing::info!(user_id = %user.id, "user logged in");
     Ok(HttpResponse::Ok().json(tokens))

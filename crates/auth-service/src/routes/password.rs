@@ -9,7 +9,7 @@ use crate::db::account_tokens::{self, Purpose};
 use crate::db::users::User;
 use crate::domain::{Email, Password};
 use crate::error::Error;
-use crate::extract::{ApiJson, Authenticated};
+use crate::extract::{ApiJson, Authed};
 use crate::mail::{Notice, token_hash};
 use crate::rate_limit::Kind;
 use crate::sessions::ClientInfo;
@@ -73,6 +73,10 @@ pub async fn reset(
                 let user = User::find_for_update(conn, used.user_id.into())
                     .await?
                     .ok_or(Error::InvalidCode)?;
+                // The token proves the address it was sent to, not one set since.
+                if user.email.as_deref() != Some(used.email.as_str()) {
+                    return Err(Error::InvalidCode);
+                }
                 User::set_password(conn, user.id(), &password_hash, true).await?;
                 // Inside the transaction: if Redis fails, the password stays as it was.
                 state.sessions.revoke_all(user.id()).await?;
@@ -95,8 +99,7 @@ pub struct ChangeRequest {
 /// session of the user ends, the calling one stays.
 pub async fn change(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    ApiJson(body): ApiJson<ChangeRequest>,
+    Authed(auth, ApiJson(body)): Authed<ApiJson<ChangeRequest>>,
 ) -> Result<HttpResponse, Error> {
     let password = new_password(&body.new_password, "new_password")?;
     let user_id = auth.user_id;

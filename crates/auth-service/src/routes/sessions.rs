@@ -67,7 +67,12 @@ pub async fn logout_all(
     state: web::Data<AppState>,
     auth: Authenticated,
 ) -> Result<HttpResponse, Error> {
-    state.sessions.revoke_all(auth.user_id).await?;
+    // The others first, the caller's own last: a failure half-way leaves the
+    // caller's token working, so the request can simply be sent again.
+    state
+        .sessions
+        .revoke_all_but(auth.user_id, Some(auth.session_id))
+        .await?;
     // The calling access token also goes on the deny-list, like a logout.
     state
         .sessions

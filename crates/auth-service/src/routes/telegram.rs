@@ -13,7 +13,7 @@ use crate::db::users::{NewUser, User};
 use crate::domain::TelegramId;
 use crate::domain::telegram::{clean_username, display_name_from};
 use crate::error::Error;
-use crate::extract::{ApiJson, Authenticated, Signed};
+use crate::extract::{ApiJson, Authed, Signed};
 use crate::link_codes::{LINK_CODE_TTL_SECS, PendingLink};
 use crate::rate_limit::Kind;
 use crate::sessions::ClientInfo;
@@ -171,8 +171,7 @@ enum Binding {
 /// code loses and changes nothing); a 503 changes nothing and keeps the code.
 pub async fn confirm(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    ApiJson(body): ApiJson<TelegramConfirmRequest>,
+    Authed(auth, ApiJson(body)): Authed<ApiJson<TelegramConfirmRequest>>,
 ) -> Result<HttpResponse, Error> {
     let code = body.code.trim().to_owned();
     if code.is_empty() || code.len() > 128 {

@@ -19,6 +19,7 @@ pub const PUBLIC_WEB_URL: &str = "https://finance.example.org";
 /// A running auth-service with its own database and Redis key space.
 pub struct TestApp {
     pub settings: Settings,
+    pub metrics_url: Option<String>,
     pub address: String,
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<AppState>,
@@ -74,15 +75,20 @@ async fn start(db: TestDatabase, overrides: Overrides) -> TestApp {
         ("REDIS_POOL_SIZE", "8".to_owned()),
         // Tests of the limits turn them on with small windows.
         ("RATE_LIMITS", "off".to_owned()),
+        ("METRICS_BIND_ADDR", "127.0.0.1:0".to_owned()),
     ]);
     env.extend(overrides);
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
     let app = Application::build(settings.clone()).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_url = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}/metrics"));
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         settings,
+        metrics_url,
         address,
         client: reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(15))

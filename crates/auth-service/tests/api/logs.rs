@@ -29,6 +29,7 @@ async fn json_logs_carry_request_ids_and_never_a_secret() {
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("BCRYPT_COST", "4")
         .env("LOG_FORMAT", "json")
+        .env("METRICS_BIND_ADDR", "off")
         .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -9,6 +9,7 @@ mod hmac;
 mod login;
 mod logout;
 mod logs;
+mod metrics;
 mod outages;
 mod rate_limits;
 mod refresh;

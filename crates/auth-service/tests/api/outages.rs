@@ -151,3 +151,23 @@ async fn dependencies_that_were_never_there_are_503_and_reported_down() {
     // Liveness does not depend on them.
     assert_eq!(app.get("/health").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_register_cut_off_mid_transaction_leaves_no_lock_behind() {
+    // Redis hangs while the user row is written: the request gives up, and the
+    // abandoned transaction must not block the same email for long.
+    let (app, proxy) = app_behind_redis_proxy().await;
+    app.signed_up("warm@example.com").await;
+    proxy.set_mode(ProxyMode::Silent);
+    let started = Instant::now();
+    unavailable(&app.register("ann@example.com", PASSWORD).await);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    proxy.set_mode(ProxyMode::Forward);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let again = app.register("ann@example.com", PASSWORD).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+}

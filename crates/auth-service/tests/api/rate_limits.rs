@@ -256,3 +256,40 @@ async fn rate_limits_off_turns_every_limit_off() {
     }
     assert_eq!(app.login(ANN, PASSWORD).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn parallel_guesses_cannot_overtake_the_login_lock() {
+    let app = spawn_app_with(on(&[("RATE_LIMIT_LOGIN_EMAIL_FAILURES", "3/900")])).await;
+    app.signed_up(ANN).await;
+    let guesses = (0..20).map(|i| {
+        let app = &app;
+        async move { app.login(ANN, &format!("guess number {i}")).await }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, refused), (3, 17));
+}
+
+#[tokio::test]
+async fn a_window_lets_no_more_than_its_count_through() {
+    let app = spawn_app_with(on(&[("RATE_LIMIT_REGISTER_IP", "2/3")])).await;
+    app.signed_up("a@example.com").await;
+    app.signed_up("b@example.com").await;
+    limited(&app.register("c@example.com", PASSWORD).await);
+    // Part of the window later, the window is still full (no refill mid-window).
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let retry_after = limited(&app.register("c@example.com", PASSWORD).await);
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    tokio::time::sleep(Duration::from_secs(retry_after)).await;
+    assert_eq!(
+        app.register("c@example.com", PASSWORD).await.status,
+        StatusCode::CREATED
+    );
+}

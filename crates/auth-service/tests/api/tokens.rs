@@ -140,3 +140,37 @@ async fn requests_without_a_bearer_token_are_unauthorized() {
         .expect("send");
     assert_eq!(lower.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_revoked_token_is_refused_before_the_body_is_looked_at() {
+    let app = spawn_app().await;
+    let tokens = app.signed_up("ann@example.com").await;
+    assert_eq!(
+        app.logout(&tokens.access_token).await.status,
+        StatusCode::NO_CONTENT
+    );
+    for (path, body) in [
+        ("/api/v1/auth/logout", "{not json"),
+        ("/api/v1/auth/telegram/confirm", "{}"),
+        ("/api/v1/auth/password/change", "[]"),
+    ] {
+        let answer = crate::helpers::Answer::from(
+            app.client
+                .post(app.url(path))
+                .bearer_auth(&tokens.access_token)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}: {}",
+            answer.body
+        );
+        answer.problem(401, "unauthorized");
+    }
+}

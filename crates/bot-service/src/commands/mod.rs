@@ -57,6 +57,14 @@ pub async fn handle_update(ctx: &Context, update: &Update) {
             let Some(from) = message.from.as_deref() else {
                 return;
             };
+            // Tokens are kept per chat and codes are shown in it: only a private
+            // chat is one person's.
+            if message.chat.type_field != frankenstein::types::ChatType::Private {
+                if message.text.as_deref().is_some_and(|t| t.starts_with('/')) {
+                    reply(ctx, message.chat.id, Reply::text(replies::PRIVATE_ONLY)).await;
+                }
+                return;
+            }
             let text = message.text.as_deref().unwrap_or_default();
             (
                 message.chat.id,
@@ -74,6 +82,10 @@ pub async fn handle_update(ctx: &Context, update: &Update) {
                 Some(start::BUTTON_LINK) => Command::Link,
                 _ => Command::Help,
             };
+            // A button in someone else's or a group's message is not this person's to press.
+            if i64::try_from(query.from.id).ok() != Some(chat_id) {
+                return;
+            }
             (chat_id, person(&query.from), command)
         }
         _ => return,
@@ -84,6 +96,10 @@ pub async fn handle_update(ctx: &Context, update: &Update) {
             tracing::warn!(error = %err, chat_id, "command failed");
             Reply::text(replies::UNAVAILABLE)
         });
+    self::reply(ctx, chat_id, reply).await;
+}
+
+async fn reply(ctx: &Context, chat_id: i64, reply: Reply) {
     if let Err(err) = ctx.telegram.send(chat_id, &reply.text, reply.markup).await {
         tracing::error!(error = %err, chat_id, "could not deliver the reply");
     }

@@ -133,3 +133,12 @@ async fn chats_are_served_concurrently_and_each_in_order() {
         assert_eq!(replies[2].text, replies::unknown_command("dance"));
     }
 }
+
+#[tokio::test]
+async fn group_chats_are_asked_to_talk_in_private() {
+    let world = world().await;
+    // A negative chat id is a group.
+    let reply = world.say(-100_200, "/link").await;
+    assert_eq!(reply.text, replies::PRIVATE_ONLY);
+    assert!(!reply.text.contains("code="));
+}
