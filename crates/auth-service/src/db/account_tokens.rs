@@ -86,3 +86,24 @@ pub async fn consume(
     .optional()?;
     Ok(used.filter(|t| t.expires_at > now))
 }
+
+/// Uses up a token of `purpose` and returns its user, locked for the rest of
+/// the transaction; `InvalidCode` unless the token was live and its user still
+/// has the address it was sent to (it proves that address, not one set since).
+pub async fn redeem(
+    conn: &mut AsyncPgConnection,
+    purpose: Purpose,
+    token_hash: &[u8],
+    now: OffsetDateTime,
+) -> Result<crate::db::users::User, Error> {
+    let used = consume(conn, purpose, token_hash, now)
+        .await?
+        .ok_or(Error::InvalidCode)?;
+    let user = crate::db::users::User::find_for_update(conn, used.user_id.into())
+        .await?
+        .ok_or(Error::InvalidCode)?;
+    if user.email.as_deref() != Some(used.email.as_str()) {
+        return Err(Error::InvalidCode);
+    }
+    Ok(user)
+}

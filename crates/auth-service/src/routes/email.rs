@@ -56,16 +56,7 @@ pub async fn verify(
         .db
         .run(async |conn| {
             conn.transaction::<_, Error, _>(async |conn| {
-                let used = account_tokens::consume(conn, Purpose::VerifyEmail, &hash, now)
-                    .await?
-                    .ok_or(Error::InvalidCode)?;
-                let user = User::find_for_update(conn, used.user_id.into())
-                    .await?
-                    .ok_or(Error::InvalidCode)?;
-                // The token verifies the address it was sent to, not one set since.
-                if user.email.as_deref() != Some(used.email.as_str()) {
-                    return Err(Error::InvalidCode);
-                }
+                let user = account_tokens::redeem(conn, Purpose::VerifyEmail, &hash, now).await?;
                 User::mark_email_verified(conn, user.id()).await
             })
             .await

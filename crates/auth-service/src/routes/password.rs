@@ -67,16 +67,7 @@ pub async fn reset(
         .db
         .run(async |conn| {
             conn.transaction::<_, Error, _>(async |conn| {
-                let used = account_tokens::consume(conn, Purpose::ResetPassword, &hash, now)
-                    .await?
-                    .ok_or(Error::InvalidCode)?;
-                let user = User::find_for_update(conn, used.user_id.into())
-                    .await?
-                    .ok_or(Error::InvalidCode)?;
-                // The token proves the address it was sent to, not one set since.
-                if user.email.as_deref() != Some(used.email.as_str()) {
-                    return Err(Error::InvalidCode);
-                }
+                let user = account_tokens::redeem(conn, Purpose::ResetPassword, &hash, now).await?;
                 User::set_password(conn, user.id(), &password_hash, true).await?;
                 // Inside the transaction: if Redis fails, the password stays as it was.
                 state.sessions.revoke_all(user.id()).await?;
