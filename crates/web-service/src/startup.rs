@@ -38,7 +38,11 @@ impl Application {
                 .wrap(from_fn(access_log))
                 .route("/health", web::get().to(health::live))
                 .route("/health/ready", web::get().to(health::ready))
-                .route("/static/{file:.*}", web::get().to(pages::static_file))
+                .service(
+                    web::resource("/static/{file:.*}")
+                        .route(web::get().to(pages::static_file))
+                        .route(web::head().to(pages::static_file)),
+                )
                 .service(web::scope(proxy::COOKIE_PATH).default_service(web::to(proxy::forward)))
                 .default_service(web::to(pages::page))
         })

@@ -135,7 +135,14 @@ async fn assets_are_served_with_their_types_and_headers() {
         assert!(header(answer.headers(), "content-type").starts_with(kind));
         assert_security_headers(answer.headers(), path);
         assert_eq!(header(answer.headers(), "cache-control"), "no-cache");
+        let head = client().head(stack.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), 200, "HEAD {path}");
     }
+    let head = client().head(stack.url("/account")).send().await.unwrap();
+    assert_eq!(head.status(), 200, "HEAD of a page");
+    let post = client().post(stack.url("/account")).send().await.unwrap();
+    assert_eq!(post.status(), 405, "a page is only read");
+    assert_eq!(header(post.headers(), "allow"), "GET, HEAD");
 }
 
 #[tokio::test]
