@@ -529,3 +529,38 @@ async fn a_session_ended_elsewhere_sends_the_page_to_log_in() {
     browser.wait_for_path("/login?next=%2Faccount").await;
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn logging_in_works_with_the_keyboard_alone_and_focus_is_visible() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let address = email("kay");
+    stack.register_directly(&address).await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.url("/login")).await;
+    browser.wait_visible("#login-form").await;
+
+    // Tab, Enter: WebDriver's key codes.
+    const TAB: &str = "\u{E004}";
+    const ENTER: &str = "\u{E007}";
+    browser.find("#email").await.click().await.unwrap();
+    let active = browser.client.active_element().await.unwrap();
+    active.send_keys(&format!("{address}{TAB}")).await.unwrap();
+    let focused = browser.eval("return document.activeElement.id").await;
+    assert_eq!(
+        focused, "password",
+        "Tab moves from the email to the password"
+    );
+    let outline = browser
+        .eval("return getComputedStyle(document.activeElement).outlineStyle")
+        .await;
+    assert_eq!(outline, "solid", "the focused field is outlined");
+    let active = browser.client.active_element().await.unwrap();
+    active
+        .send_keys(&format!("{PASSWORD}{ENTER}"))
+        .await
+        .unwrap();
+    browser.wait_for_path("/account").await;
+    browser.wait_for_text("#email", &address).await;
+    browser.quit().await;
+}
