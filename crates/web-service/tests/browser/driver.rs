@@ -270,18 +270,42 @@ impl Browser {
             .expect("execute")
     }
 
-    pub async fn quit(mut self) {
+    /// Ends the browser session; `Drop` then stops chromedriver and cleans up.
+    pub async fn quit(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // A failed test never reaches `quit`: do not leave chromedriver behind.
+        // A failed test never reaches `quit`: leave neither chromedriver nor the
+        // Chromium processes of this profile behind.
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        kill_processes_using(&self.profile);
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// Kills the processes whose command line names `profile` (Linux: /proc).
+fn kill_processes_using(profile: &Path) {
+    let marker = format!("--user-data-dir={}", profile.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        if String::from_utf8_lossy(&cmdline).contains(&marker) {
+            let _ = Command::new("kill").args(["-KILL", pid]).status();
+        }
     }
 }
