@@ -14,8 +14,8 @@
 # at build time. It serves on BIND_ADDR (default 0.0.0.0:8080) and needs
 # AUTH_SERVICE_URL.
 #
-# No HEALTHCHECK yet: web-service has no `healthcheck` subcommand, and the image has no
-# curl. Kubernetes probes its /health and /health/ready over HTTP instead.
+# HEALTHCHECK runs the binary's own `healthcheck` subcommand (it probes /health/ready),
+# so the image needs no curl. Kubernetes probes /health and /health/ready over HTTP.
 
 ARG RUST_VERSION=1
 ARG CARGO_CHEF_VERSION=0.1.77
@@ -44,4 +44,6 @@ COPY --from=builder /out/web-service /usr/local/bin/web-service
 # The distroless "nonroot" user, by number so that Kubernetes can check runAsNonRoot.
 USER 65532:65532
 EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["/usr/local/bin/web-service", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/web-service"]
