@@ -15,8 +15,15 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 /// The repository's top-level folder.
+///
+/// Taken from `CARGO_MANIFEST_DIR` as cargo sets it when it runs the tests, and only
+/// failing that from the value compiled in: one target directory may serve several
+/// checkouts of the workspace, and a test binary built in one must read the files
+/// of the checkout it runs for.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir
         .ancestors()
         .nth(2)
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)

@@ -390,3 +390,34 @@ fn the_auth_service_believes_the_pods_that_forward_to_it() {
         "TRUSTED_PROXIES must cover the web-service pods, or every browser shares one rate limit"
     );
 }
+
+#[test]
+fn the_auth_metrics_have_their_own_port_outside_the_service() {
+    let config = find("ConfigMap", "auth-service");
+    let Some(bind) = config.object["data"]["METRICS_BIND_ADDR"].as_str() else {
+        return; // metrics left at their default, inside the pod
+    };
+    let port: u64 = bind
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("METRICS_BIND_ADDR has a port");
+    let deployment = find("Deployment", "auth-service");
+    let c = &containers(&deployment)[0];
+    let ports = c["ports"].as_array().expect("ports");
+    assert!(
+        ports
+            .iter()
+            .any(|p| p["name"] == "metrics" && p["containerPort"] == port),
+        "the pod declares the metrics port {port}"
+    );
+    let service = find("Service", "auth-service");
+    for p in service.object["spec"]["ports"].as_array().expect("ports") {
+        assert_ne!(p["targetPort"], "metrics", "metrics stay off the Service");
+        assert_ne!(
+            p["targetPort"].as_u64(),
+            Some(port),
+            "metrics stay off the Service"
+        );
+    }
+}
