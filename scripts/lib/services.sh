@@ -213,3 +213,16 @@ ensure_chromium() {
     log "warning: could not install chromium and chromium-driver; the browser tests will be skipped"
   fi
 }
+
+# A TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+  local port
+  for _ in {1..50}; do
+    port=$((20000 + RANDOM % 30000))
+    if ! port_open 127.0.0.1 "$port"; then
+      echo "$port"
+      return 0
+    fi
+  done
+  die "no free port found"
+}

@@ -101,14 +101,7 @@ impl Settings {
             reset_token_ttl: secs("RESET_TOKEN_TTL_SECS", 3_600)?,
             rate_limits: rate_limits(&env)?,
             trusted_proxies: trusted_proxies(&env)?,
-            metrics_bind_addr: match env.get("METRICS_BIND_ADDR").as_deref().map(str::trim) {
-                Some("off") => None,
-                _ => Some(env.parse_or(
-                    "METRICS_BIND_ADDR",
-                    SocketAddr::from(([127, 0, 0, 1], 9464)),
-                    "an address like 0.0.0.0:9464, or off",
-                )?),
-            },
+            metrics_bind_addr: env.metrics_bind_addr("METRICS_BIND_ADDR", 9464)?,
         })
     }
 }

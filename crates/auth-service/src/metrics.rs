@@ -1,79 +1,65 @@
-//! Prometheus metrics: every request by route template and status, latencies,
-//! requests in flight, and the service's own events (sessions, refreshes,
-//! revocations, reuse detections, rate-limit refusals, bcrypt queue and time,
-//! dependency failures, pool use).
+//! Prometheus metrics of the auth service, on the convention every service
+//! shares (`service_kit::metrics`): requests by route template and status,
+//! latencies and requests in flight (the shared actix middleware), and the
+//! service's own events, recorded where they happen — sessions opened
+//! (`sessions.rs`), refreshes and reuse detections (`state.rs`), rate-limit
+//! refusals (`rate_limit.rs`), the bcrypt queue and time (`passwords.rs`),
+//! dependency failures (`error.rs`) and the pools (read at each scrape).
 //!
 //! `/metrics` is for the cluster, not the public: it is served on its own
-//! address (`METRICS_BIND_ADDR`), never on the API port.
+//! address (`METRICS_BIND_ADDR`), never on the API port. The names are those
+//! docs/operations.md lists and deploy/monitoring's dashboard queries.
 
-use std::sync::OnceLock;
-use std::time::Instant;
-
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+pub use service_kit::metrics::actix::record_request;
+use service_kit::metrics::{MetricsListener, MetricsServer};
 
 use crate::state::AppState;
 
-/// Latency buckets, in seconds: from half a millisecond to a few seconds.
-const BUCKETS: &[f64] = &[
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-];
-
-static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-
-/// The process-wide recorder (installed on first use).
-pub fn handle() -> PrometheusHandle {
-    HANDLE
-        .get_or_init(|| {
-            let recorder = PrometheusBuilder::new()
-                .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), BUCKETS)
-                .map(|builder| builder.build_recorder())
-                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
-            let handle = recorder.handle();
-            // Fails only if another recorder was installed first; ours then stays empty.
-            if metrics::set_global_recorder(recorder).is_err() {
-                tracing::warn!("a metrics recorder was already installed");
-            }
-            handle
-        })
-        .clone()
+/// The `# HELP` lines of the auth service's own metrics.
+fn describe() {
+    service_kit::metrics::actix::describe();
+    metrics::describe_counter!(
+        "auth_sessions_opened_total",
+        "Sessions opened: register, login, and the bot's telegram/register and token/get"
+    );
+    metrics::describe_counter!(
+        "auth_sessions_revoked_total",
+        "Sessions ended before their time, with their tokens: scope one (logout, a session ended from the list) or all (logout-all, password reset or change, a merge)"
+    );
+    metrics::describe_counter!(
+        "auth_token_refreshes_total",
+        "Refresh attempts by outcome: rotated, no_session, or reused (a detected token theft)"
+    );
+    metrics::describe_counter!(
+        "auth_rate_limited_total",
+        "Requests refused with 429, by rate limit"
+    );
+    metrics::describe_gauge!(
+        "auth_bcrypt_waiting",
+        "Password hashes and checks waiting for a bcrypt worker"
+    );
+    metrics::describe_histogram!(
+        "auth_bcrypt_duration_seconds",
+        metrics::Unit::Seconds,
+        "Time of one bcrypt hash or check, queueing included"
+    );
+    metrics::describe_counter!(
+        "dependency_unavailable_total",
+        "Requests answered 503 because PostgreSQL or Redis failed or was too slow, by dependency"
+    );
+    metrics::describe_gauge!(
+        "pool_connections",
+        "Connections of a pool (database, redis), by state: open or idle"
+    );
+    metrics::describe_gauge!(
+        "pool_waiting",
+        "Requests waiting for a connection of a pool"
+    );
+    metrics::describe_gauge!("pool_max_size", "The most connections a pool opens");
 }
 
-/// Counts and times every request under its route template (`/sessions/{id}`, not ids).
-pub async fn record_request(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let method = req.method().to_string();
-    let in_flight = metrics::gauge!("http_requests_in_flight");
-    in_flight.increment(1.0);
-    let started = Instant::now();
-    let result = next.call(req).await;
-    in_flight.decrement(1.0);
-    if let Ok(res) = &result {
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
-        let status = res.status().as_u16().to_string();
-        metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
-            .increment(1);
-        metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
-            .record(started.elapsed().as_secs_f64());
-    }
-    result
-}
-
-/// `GET /metrics` on the metrics address: the Prometheus text format.
-pub async fn render(
-    state: web::Data<AppState>,
-    handle: web::Data<PrometheusHandle>,
-) -> HttpResponse {
-    state.observe_pools();
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(handle.render())
+/// Serves `/metrics` on `listener`, reading the pool gauges at each scrape.
+pub fn serve(listener: MetricsListener, state: actix_web::web::Data<AppState>) -> MetricsServer {
+    describe();
+    listener.serve(move || state.observe_pools())
 }

@@ -1,39 +1,124 @@
-//! The Redis connection pool, with the key prefix and a deadline on every use.
+//! Redis connections, with the key prefix and a deadline on every use.
+//!
+//! A Redis multiplexed connection may be used by many requests at once (their
+//! commands are pipelined on one socket), so requests share `REDIS_POOL_SIZE`
+//! of them, taken in turn, instead of checking one out of a pool: deadpool-redis
+//! sends a `PING` at every checkout, a second round trip for every request.
+//! Connections are made on first use. When a command fails or outlives the
+//! deadline, every connection made until then is dropped (they all lead to
+//! the server that just failed, and nothing else would notice that an idle
+//! one died) and made anew on next use, so the service recovers by itself
+//! when Redis is back.
 
 use std::fmt::Display;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use deadpool_redis::{Config, Connection, Pool, Runtime};
+use redis::AsyncConnectionConfig;
+use redis::aio::MultiplexedConnection;
 
 use crate::db::deadline;
 use crate::error::{Dependency, Error};
 
+pub type Connection = MultiplexedConnection;
+
 #[derive(Clone)]
 pub struct Redis {
-    pool: Pool,
+    shared: Arc<Shared>,
     prefix: String,
     timeout: Duration,
 }
 
+struct Shared {
+    client: redis::Client,
+    config: AsyncConnectionConfig,
+    slots: Box<[Slot]>,
+    /// The slot the next request uses.
+    next: AtomicUsize,
+    /// How many connections were made so far: the next one's number.
+    made: AtomicU64,
+    /// Requests waiting for a connection to be made (for the pool gauges).
+    waiting: AtomicUsize,
+}
+
+/// One shared connection, with its number in the order connections are made,
+/// so that a failure drops the connections made before it, not those after.
+#[derive(Default)]
+struct Slot {
+    current: Mutex<Option<(u64, Connection)>>,
+    /// Held while connecting, so a burst of requests makes one connection, not many.
+    connecting: tokio::sync::Mutex<()>,
+}
+
+impl Slot {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(u64, Connection)>> {
+        // The guarded value is always whole, so a panic elsewhere cannot spoil it.
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self) -> Option<Connection> {
+        self.lock().as_ref().map(|(_, conn)| conn.clone())
+    }
+}
+
+impl Shared {
+    fn install(&self, slot: &Slot, conn: Connection) {
+        let number = self.made.fetch_add(1, Ordering::Relaxed);
+        *slot.lock() = Some((number, conn));
+    }
+
+    /// Drops every connection made until now.
+    fn discard_all(&self) {
+        let made = self.made.load(Ordering::Relaxed);
+        for slot in &self.slots {
+            let mut current = slot.lock();
+            if current.as_ref().is_some_and(|(number, _)| *number < made) {
+                *current = None;
+            }
+        }
+    }
+}
+
+/// Drops every connection made so far unless defused: the request's command
+/// failed, or the deadline cut it off mid-way.
+struct DiscardOnDrop<'a> {
+    shared: &'a Shared,
+    armed: bool,
+}
+
+impl Drop for DiscardOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.shared.discard_all();
+        }
+    }
+}
+
 impl Redis {
-    /// Prepares the pool; connections are made on first use and remade after failures.
+    /// Prepares the connections; they are made on first use and remade after failures.
     pub fn new(
         url: &str,
         pool_size: usize,
         prefix: &str,
         timeout: Duration,
     ) -> Result<Self, Error> {
-        let mut config = Config::from_url(url);
-        let mut pool_config = deadpool_redis::PoolConfig::new(pool_size);
-        pool_config.timeouts.wait = Some(timeout);
-        pool_config.timeouts.create = Some(timeout);
-        pool_config.timeouts.recycle = Some(timeout);
-        config.pool = Some(pool_config);
-        let pool = config
-            .create_pool(Some(Runtime::Tokio1))
-            .map_err(Error::internal)?;
+        let client = redis::Client::open(url).map_err(Error::internal)?;
+        // The deadline bounds every use; these only stop a dead socket from
+        // being waited on for longer.
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout));
+        let slots = (0..pool_size.max(1)).map(|_| Slot::default()).collect();
         Ok(Self {
-            pool,
+            shared: Arc::new(Shared {
+                client,
+                config,
+                slots,
+                next: AtomicUsize::new(0),
+                made: AtomicU64::new(0),
+                waiting: AtomicUsize::new(0),
+            }),
             prefix: prefix.to_owned(),
             timeout,
         })
@@ -48,20 +133,59 @@ impl Redis {
         &self.prefix
     }
 
-    /// Runs `f` on a pooled connection within the dependency deadline.
+    /// Runs `f` on a shared connection within the dependency deadline.
     pub async fn run<T>(
         &self,
         f: impl AsyncFnOnce(&mut Connection) -> Result<T, Error>,
     ) -> Result<T, Error> {
         deadline(self.timeout, Dependency::Redis, async {
-            let mut conn = self.pool.get().await?;
-            f(&mut conn).await
+            let shared = &self.shared;
+            let index = shared.next.fetch_add(1, Ordering::Relaxed) % shared.slots.len();
+            let slot = &shared.slots[index];
+            // Armed until the work succeeds: a failed connect counts too.
+            let mut guard = DiscardOnDrop {
+                shared,
+                armed: true,
+            };
+            let mut conn = match slot.get() {
+                Some(current) => current,
+                None => self.connect(slot).await?,
+            };
+            let result = f(&mut conn).await;
+            guard.armed = matches!(result, Err(Error::Unavailable(..)));
+            result
         })
         .await
     }
 
+    async fn connect(&self, slot: &Slot) -> Result<Connection, Error> {
+        let shared = &self.shared;
+        shared.waiting.fetch_add(1, Ordering::Relaxed);
+        let _connecting = slot.connecting.lock().await;
+        shared.waiting.fetch_sub(1, Ordering::Relaxed);
+        // Another request may have made it while this one waited.
+        if let Some(current) = slot.get() {
+            return Ok(current);
+        }
+        let conn = shared
+            .client
+            .get_multiplexed_async_connection_with_config(&shared.config)
+            .await?;
+        shared.install(slot, conn.clone());
+        Ok(conn)
+    }
+
+    /// The connections in the shape of a pool's status: `size` made, all of them
+    /// available (they are shared), `waiting` for one to be made.
     pub fn status(&self) -> deadpool_redis::Status {
-        self.pool.status()
+        let shared = &self.shared;
+        let size = shared.slots.iter().filter(|s| s.get().is_some()).count();
+        deadpool_redis::Status {
+            max_size: shared.slots.len(),
+            size,
+            available: size,
+            waiting: shared.waiting.load(Ordering::Relaxed),
+        }
     }
 
     /// `PING`, for readiness.

@@ -224,7 +224,9 @@ impl SessionStore {
                 pipe.query_async::<()>(conn).await?;
                 Ok(())
             })
-            .await
+            .await?;
+        metrics::counter!("auth_sessions_revoked_total", "scope" => "one").increment(1);
+        Ok(())
     }
 
     /// Ends every session of `user` (all their tokens stop working at once).
@@ -237,17 +239,21 @@ impl SessionStore {
         let user_key = self.user_sessions_key(user);
         let session_prefix = self.redis.key("session", "");
         let keep = keep.map(|sid| sid.to_string()).unwrap_or_default();
-        self.redis
+        let ended = self
+            .redis
             .run(async |conn| {
-                self.revoke_all
+                Ok(self
+                    .revoke_all
                     .key(&user_key)
                     .arg(&session_prefix)
                     .arg(&keep)
                     .invoke_async::<i64>(conn)
-                    .await?;
-                Ok(())
+                    .await?)
             })
-            .await
+            .await?;
+        metrics::counter!("auth_sessions_revoked_total", "scope" => "all")
+            .increment(u64::try_from(ended).unwrap_or(0));
+        Ok(())
     }
 
     /// The live sessions of `user`, newest first (expired ones are dropped from its set).

@@ -6,6 +6,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use auth_types::{HmacSigner, JwtKeys};
+use service_kit::metrics::MetricsListener;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -26,9 +27,8 @@ const SHUTDOWN_GRACE_SECS: u64 = 10;
 
 pub struct Application {
     port: u16,
-    metrics_port: Option<u16>,
     server: Server,
-    metrics_server: Option<Server>,
+    metrics: Option<MetricsListener>,
     state: web::Data<AppState>,
 }
 
@@ -120,47 +120,19 @@ impl Application {
             .listen(listener)?
             .shutdown_timeout(SHUTDOWN_GRACE_SECS)
             .run();
-        let metrics_listener = match state.settings.metrics_bind_addr.map(TcpListener::bind) {
-            Some(Ok(listener)) => Some(listener),
-            // Metrics are for watching, not for serving: a taken port costs the
-            // metrics, never the service.
-            Some(Err(err)) => {
-                tracing::warn!(error = %err, "metrics address unavailable; /metrics is not served");
-                None
-            }
-            None => None,
-        };
-        let (metrics_port, metrics_server) = match metrics_listener {
-            Some(listener) => {
-                let port = listener.local_addr()?.port();
-                let handle = web::Data::new(crate::metrics::handle());
-                let shared = state.clone();
-                let server = HttpServer::new(move || {
-                    App::new()
-                        .app_data(shared.clone())
-                        .app_data(handle.clone())
-                        .route("/metrics", web::get().to(crate::metrics::render))
-                })
-                .workers(1)
-                .listen(listener)?
-                .shutdown_timeout(1)
-                .run();
-                (Some(port), Some(server))
-            }
-            None => (None, None),
-        };
+        // Bound now, so a test learns the port of 127.0.0.1:0; served once running.
+        let metrics = MetricsListener::bind(state.settings.metrics_bind_addr);
         Ok(Self {
             port,
-            metrics_port,
             server,
-            metrics_server,
+            metrics,
             state,
         })
     }
 
     /// The port of `/metrics`, when it is served.
     pub fn metrics_port(&self) -> Option<u16> {
-        self.metrics_port
+        self.metrics.as_ref().map(MetricsListener::port)
     }
 
     /// The state the handlers share (pools, keys, hasher).
@@ -173,14 +145,11 @@ impl Application {
     }
 
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
+    /// `/metrics` is served alongside, and stops with the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        if let Some(metrics) = self.metrics_server {
-            let handle = metrics.handle();
-            tokio::spawn(metrics);
-            let result = self.server.await;
-            handle.stop(true).await;
-            return result;
-        }
+        let _metrics = self
+            .metrics
+            .map(|listener| crate::metrics::serve(listener, self.state.clone()));
         self.server.await
     }
 }

@@ -7,6 +7,7 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// An error answer: `{"type", "title", "status", "detail", "code", "errors"?}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -35,6 +36,7 @@ impl Problem {
 
 /// One invalid field of a request body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub code: String,

@@ -1,5 +1,6 @@
 //! Settings, read once from the environment at start-up (docs/bot.md).
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use service_kit::Env;
@@ -17,6 +18,8 @@ pub struct BotSettings {
     /// Long-poll timeout of `getUpdates`.
     pub poll_timeout: Duration,
     pub log_format: LogFormat,
+    /// Where `/metrics` is served; `None`: not at all.
+    pub metrics_bind_addr: Option<SocketAddr>,
 }
 
 impl BotSettings {
@@ -53,6 +56,8 @@ impl BotSettings {
                 .unwrap_or_else(|| "bot:".to_owned()),
             poll_timeout: Duration::from_secs(env.number_in("POLL_TIMEOUT_SECS", 30, 1..=50)?),
             log_format: env.log_format()?,
+            // 9465: next to the auth service's 9464, so both run on one machine.
+            metrics_bind_addr: env.metrics_bind_addr("METRICS_BIND_ADDR", 9465)?,
         })
     }
 }
@@ -78,6 +83,16 @@ mod tests {
         assert_eq!(s.telegram_api_url, "https://api.telegram.org");
         assert_eq!(s.auth_service_url, "http://127.0.0.1:8000");
         assert_eq!(s.poll_timeout, Duration::from_secs(30));
+        assert_eq!(
+            s.metrics_bind_addr,
+            Some(SocketAddr::from(([127, 0, 0, 1], 9465)))
+        );
+        assert_eq!(
+            env(&[("METRICS_BIND_ADDR", "off")])
+                .expect("valid")
+                .metrics_bind_addr,
+            None
+        );
         assert!(
             !format!("{s:?}").contains("ABC-def"),
             "the token is never printed"
@@ -94,6 +109,7 @@ mod tests {
         assert_eq!(var(&[("BOT_HMAC_SECRET", "short")]), "BOT_HMAC_SECRET");
         assert_eq!(var(&[("TELEGRAM_API_URL", "ftp://x")]), "TELEGRAM_API_URL");
         assert_eq!(var(&[("POLL_TIMEOUT_SECS", "0")]), "POLL_TIMEOUT_SECS");
+        assert_eq!(var(&[("METRICS_BIND_ADDR", "9465")]), "METRICS_BIND_ADDR");
         assert_eq!(
             env(&[("AUTH_SERVICE_URL", "")])
                 .expect_err("unset")

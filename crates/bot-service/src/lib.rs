@@ -9,6 +9,7 @@ pub mod api;
 pub mod commands;
 pub mod config;
 pub mod context;
+pub mod metrics;
 pub mod poller;
 pub mod replies;
 pub mod session;
@@ -18,6 +19,7 @@ pub mod telegram;
 use std::sync::Arc;
 
 use auth_types::HmacSigner;
+use service_kit::metrics::MetricsListener;
 use tokio::sync::watch;
 
 use crate::api::AuthClient;
@@ -39,6 +41,7 @@ pub struct BotApp {
     telegram: Telegram,
     auth: AuthClient,
     store: Store,
+    metrics: Option<MetricsListener>,
 }
 
 impl BotApp {
@@ -54,12 +57,22 @@ impl BotApp {
                 HmacSigner::new(settings.bot_hmac_secret.expose().as_bytes()),
             )?,
             store: Store::new(settings.redis_url.expose(), &settings.redis_key_prefix)?,
+            metrics: MetricsListener::bind(settings.metrics_bind_addr),
         })
     }
 
+    /// The port of `/metrics`, when it is served.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(MetricsListener::port)
+    }
+
     /// Learns the bot's name, sets its menu, waits for the auth service, then
-    /// polls until `shutdown` turns true.
+    /// polls until `shutdown` turns true. `/metrics` is served meanwhile.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let _metrics = self.metrics.map(|listener| {
+            crate::metrics::describe();
+            listener.serve(|| {})
+        });
         let mut wait = std::time::Duration::from_millis(500);
         let username = loop {
             match self.telegram.username().await {

@@ -44,7 +44,7 @@ async fn run() -> ExitCode {
 }
 
 /// `bot-service healthcheck`: the container's health probe. The bot serves no
-/// HTTP, so it checks what the bot needs to work: Redis answers `PING`
+/// HTTP but its metrics, so it checks what the bot needs to work: Redis answers `PING`
 /// (`REDIS_URL`) and the auth service's `GET /health/ready` answers 200
 /// (`AUTH_SERVICE_URL`), both at once, within 3 s. Exits 0 when both do, else 1,
 /// naming what failed. It reads only those two settings.

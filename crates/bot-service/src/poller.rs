@@ -67,6 +67,7 @@ async fn handle_batch(ctx: &Arc<Context>, updates: Vec<Update>) {
     for update in updates {
         match ctx.store.was_handled(update.update_id).await {
             Ok(true) => {
+                crate::metrics::update_skipped();
                 tracing::info!(
                     update_id = update.update_id,
                     "update already handled; skipped"
@@ -123,6 +124,8 @@ pub async fn run(ctx: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
         match polled {
             Ok(updates) => {
                 backoff.reset();
+                crate::metrics::poll_succeeded();
+                crate::metrics::updates_received(updates.len());
                 let Some(last) = updates.iter().map(|u| u.update_id).max() else {
                     continue;
                 };

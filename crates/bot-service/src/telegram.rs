@@ -54,6 +54,17 @@ impl From<frankenstein::Error> for TelegramError {
     }
 }
 
+/// Counts a failed call of `method` (by Telegram's error code), then classifies it.
+fn failed(method: &'static str, err: frankenstein::Error) -> TelegramError {
+    let code = match &err {
+        frankenstein::Error::Api(api) => api.error_code.to_string(),
+        frankenstein::Error::JsonDecode { .. } => "unreadable".to_owned(),
+        _ => "network".to_owned(),
+    };
+    crate::metrics::telegram_error(method, code);
+    TelegramError::from(err)
+}
+
 #[derive(Clone)]
 pub struct Telegram {
     bot: Bot,
@@ -76,7 +87,12 @@ impl Telegram {
 
     /// The bot's `@username`.
     pub async fn username(&self) -> Result<String, TelegramError> {
-        let me = self.bot.get_me().await?.result;
+        let me = self
+            .bot
+            .get_me()
+            .await
+            .map_err(|e| failed("getMe", e))?
+            .result;
         Ok(me.username.unwrap_or_default())
     }
 
@@ -92,7 +108,8 @@ impl Telegram {
             .collect();
         self.bot
             .set_my_commands(&SetMyCommandsParams::builder().commands(commands).build())
-            .await?;
+            .await
+            .map_err(|e| failed("setMyCommands", e))?;
         Ok(())
     }
 
@@ -111,7 +128,12 @@ impl Telegram {
             .timeout(u32::try_from(timeout.as_secs()).unwrap_or(30))
             .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
             .build();
-        Ok(self.bot.get_updates(&params).await?.result)
+        Ok(self
+            .bot
+            .get_updates(&params)
+            .await
+            .map_err(|e| failed("getUpdates", e))?
+            .result)
     }
 
     /// Sends `text`, split into messages Telegram accepts, waiting out rate
@@ -137,7 +159,7 @@ impl Telegram {
                     .bot
                     .send_message(&params)
                     .await
-                    .map_err(TelegramError::from)
+                    .map_err(|e| failed("sendMessage", e))
                 {
                     Ok(_) => break,
                     Err(TelegramError::RetryAfter(wait)) if attempt < SEND_ATTEMPTS => {
@@ -168,7 +190,8 @@ impl Telegram {
                     .callback_query_id(id)
                     .build(),
             )
-            .await?;
+            .await
+            .map_err(|e| failed("answerCallbackQuery", e))?;
         Ok(())
     }
 }

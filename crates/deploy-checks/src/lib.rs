@@ -299,9 +299,220 @@ pub fn interpolated_variables(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// What a metric is, as its macro says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MetricKind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// The `.rs` files under `dir` (relative to the repository root), recursively, sorted.
+pub fn rust_files(dir: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&repo_root().join(dir), &mut files);
+    files.sort();
+    files
+}
+
+/// The metrics the services record: the names given as string literals to the
+/// `metrics` crate's `counter!`, `gauge!` and `histogram!` (not `describe_*!`)
+/// in every `crates/*/src` outside `#[cfg(test)]`, with their kind.
+pub fn metrics_in_code() -> std::collections::BTreeMap<String, MetricKind> {
+    let mut found = std::collections::BTreeMap::new();
+    for file in rust_files("crates") {
+        let path = file.to_string_lossy();
+        if !path.contains("/src/") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&file)
+            .unwrap_or_else(|err| panic!("cannot read {path}: {err}"));
+        let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+        for (name, kind) in metric_macros(code) {
+            found.insert(name, kind);
+        }
+    }
+    found
+}
+
+/// `(name, kind)` of each `counter!("name"`, `gauge!("name"`, `histogram!("name"` in `code`.
+fn metric_macros(code: &str) -> Vec<(String, MetricKind)> {
+    let mut found = Vec::new();
+    for (macro_name, kind) in [
+        ("counter!(", MetricKind::Counter),
+        ("gauge!(", MetricKind::Gauge),
+        ("histogram!(", MetricKind::Histogram),
+    ] {
+        for (at, _) in code.match_indices(macro_name) {
+            if code[..at].ends_with("describe_") {
+                continue;
+            }
+            let rest = code[at + macro_name.len()..].trim_start();
+            let Some(literal) = rest.strip_prefix('"') else {
+                continue;
+            };
+            if let Some(end) = literal.find('"') {
+                found.push((literal[..end].to_owned(), kind));
+            }
+        }
+    }
+    found
+}
+
+/// The series names a PromQL expression reads: its identifiers that are neither
+/// functions, keywords, label names (inside `{}`, `by ()`, `without ()`, `on ()`,
+/// `ignoring ()`, `group_left ()`, `group_right ()`), durations (`[5m]`), strings,
+/// numbers nor Grafana variables (`$__rate_interval`).
+pub fn promql_metric_names(expr: &str) -> BTreeSet<String> {
+    const KEYWORDS: &[&str] = &[
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "bool",
+        "and",
+        "or",
+        "unless",
+        "offset",
+        "inf",
+        "nan",
+    ];
+    const LABEL_LISTS: &[&str] = &[
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+    ];
+    let chars: Vec<char> = expr.chars().collect();
+    let mut names = BTreeSet::new();
+    let mut i = 0;
+    let mut skip_next_parens = false;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '"' | '\'' | '`' => {
+                i += 1;
+                while i < chars.len() && chars[i] != c {
+                    if chars[i] == '\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            '{' | '[' => {
+                let close = if c == '{' { '}' } else { ']' };
+                while i < chars.len() && chars[i] != close {
+                    i += 1;
+                }
+                i += 1;
+            }
+            '(' if skip_next_parens => {
+                skip_next_parens = false;
+                while i < chars.len() && chars[i] != ')' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            '$' => {
+                i += 1;
+                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                    i += 1;
+                }
+            }
+            c if c.is_ascii_alphabetic() || c == '_' || c == ':' => {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == ':')
+                {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                let mut ahead = i;
+                while ahead < chars.len() && chars[ahead].is_whitespace() {
+                    ahead += 1;
+                }
+                let next_word: String = chars[ahead..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect();
+                // `f(...)`, or an aggregation with its grouping first: `sum by (a) (...)`.
+                let is_call = chars.get(ahead) == Some(&'(')
+                    || ((next_word == "by" || next_word == "without")
+                        && !LABEL_LISTS.contains(&word.as_str()));
+                if LABEL_LISTS.contains(&word.as_str()) {
+                    skip_next_parens = true;
+                } else if !is_call && !KEYWORDS.contains(&word.to_ascii_lowercase().as_str()) {
+                    names.insert(word);
+                }
+            }
+            c if c.is_ascii_digit() || c == '.' => {
+                // A number, possibly with an exponent or a duration unit (`1e9`, `5m`).
+                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metric_macros_are_found_with_their_kind_but_not_descriptions() {
+        let code = r#"
+            metrics::counter!("a_total", "k" => v).increment(1);
+            metrics::histogram!(
+                "b_seconds"
+            ).record(1.0);
+            metrics::describe_gauge!("described_only", "text");
+            gauge!("c").set(1.0);
+            counter!(name_in_a_variable);
+        "#;
+        let mut found = metric_macros(code);
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ("a_total".to_owned(), MetricKind::Counter),
+                ("b_seconds".to_owned(), MetricKind::Histogram),
+                ("c".to_owned(), MetricKind::Gauge),
+            ]
+        );
+    }
+
+    #[test]
+    fn promql_names_leave_out_functions_labels_durations_and_variables() {
+        let names = promql_metric_names(
+            r#"histogram_quantile(0.99, sum by (job, route, le) (rate(http_request_duration_seconds_bucket{status=~"5..", x="a b"}[$__rate_interval]))) / on (job) group_left (x) up offset 5m + time() - last_ts * 1e3"#,
+        );
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            ["http_request_duration_seconds_bucket", "last_ts", "up"]
+        );
+    }
 
     #[test]
     fn string_literals_skip_comments_and_char_literals() {

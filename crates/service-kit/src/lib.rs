@@ -1,9 +1,11 @@
 //! Plumbing every Finance Bot service shares, so each service's `config` and
 //! `main` say only what is particular to it: reading settings from the
 //! environment with one clear line per problem ([`env`]), secrets that never
-//! print, the log subscriber ([`telemetry`]) and the shutdown signals.
+//! print, the log subscriber ([`telemetry`]), Prometheus metrics served on an
+//! address of their own ([`metrics`]) and the shutdown signals.
 
 pub mod env;
+pub mod metrics;
 pub mod telemetry;
 
 pub use env::{ConfigError, Env, LogFormat, Secret};

@@ -5,7 +5,9 @@
 //! so tests run in parallel and leave nothing behind: both are removed when
 //! the fixture is dropped. [`TcpProxy`] stands between a service and a
 //! dependency so a test can take the dependency down and bring it back.
-//! [`FakeTelegram`] is a fake Telegram Bot API server for the bot's tests.
+//! [`FakeTelegram`] is a fake Telegram Bot API server for the bot's tests;
+//! [`prometheus`] reads the services' `/metrics` strictly; [`openapi`] checks
+//! their `/openapi.json`.
 //!
 //! Servers are found through `TEST_DATABASE_URL` (an admin URL, default
 //! `postgres://postgres:postgres@127.0.0.1:5432/postgres`) and `TEST_REDIS_URL`
@@ -14,6 +16,8 @@
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
 mod database;
+pub mod openapi;
+pub mod prometheus;
 mod proxy;
 mod redis_space;
 mod smtp;

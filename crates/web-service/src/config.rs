@@ -13,6 +13,8 @@ pub struct WebSettings {
     /// The address people use to reach these pages, without a trailing slash.
     pub public_web_url: String,
     pub log_format: LogFormat,
+    /// Where `/metrics` is served; `None`: not at all.
+    pub metrics_bind_addr: Option<SocketAddr>,
 }
 
 impl WebSettings {
@@ -35,6 +37,8 @@ impl WebSettings {
                 Some("http://localhost:8080"),
             )?,
             log_format: env.log_format()?,
+            // 9466: beside the auth service's 9464 and the bot's 9465 on one machine.
+            metrics_bind_addr: env.metrics_bind_addr("METRICS_BIND_ADDR", 9466)?,
         })
     }
 
@@ -72,6 +76,16 @@ mod tests {
         assert_eq!(s.public_web_url, "http://localhost:8080");
         assert_eq!(s.bind_addr, SocketAddr::from(([0, 0, 0, 0], 8080)));
         assert!(!s.secure_cookies());
+        assert_eq!(
+            s.metrics_bind_addr,
+            Some(SocketAddr::from(([127, 0, 0, 1], 9466)))
+        );
+        assert_eq!(
+            env(&[("METRICS_BIND_ADDR", "off")])
+                .expect("valid")
+                .metrics_bind_addr,
+            None
+        );
     }
 
     #[test]
@@ -97,5 +111,9 @@ mod tests {
         assert_eq!(var(&[("PUBLIC_WEB_URL", "nope")]), "PUBLIC_WEB_URL");
         assert_eq!(var(&[("BIND_ADDR", "nope")]), "BIND_ADDR");
         assert_eq!(var(&[("LOG_FORMAT", "xml")]), "LOG_FORMAT");
+        assert_eq!(
+            var(&[("METRICS_BIND_ADDR", "nowhere")]),
+            "METRICS_BIND_ADDR"
+        );
     }
 }

@@ -3,10 +3,24 @@
 use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
+use auth_types::dto::CheckStatus;
 use auth_types::dto::HealthResponse;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::proxy::Upstream;
+
+/// `GET /health/ready`: `status` is `ok` or `unavailable`.
+#[derive(Serialize, ToSchema)]
+pub struct WebReadiness {
+    pub status: String,
+    pub checks: WebChecks,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebChecks {
+    pub auth_service: CheckStatus,
+}
 
 /// The process is up; nothing else is checked.
 pub async fn live() -> HttpResponse {
@@ -26,11 +40,21 @@ pub async fn ready(upstream: web::Data<Upstream>) -> HttpResponse {
         .send()
         .await;
     let up = answer.is_ok_and(|a| a.status() == reqwest::StatusCode::OK);
+    crate::metrics::upstream_ready(crate::metrics::AUTH, up);
     if up {
-        HttpResponse::Ok().json(json!({"status": "ok", "checks": {"auth_service": "ok"}}))
+        HttpResponse::Ok().json(WebReadiness {
+            status: "ok".to_owned(),
+            checks: WebChecks {
+                auth_service: CheckStatus::Ok,
+            },
+        })
     } else {
         tracing::warn!("not ready: the auth service is not ready");
-        HttpResponse::ServiceUnavailable()
-            .json(json!({"status": "unavailable", "checks": {"auth_service": "down"}}))
+        HttpResponse::ServiceUnavailable().json(WebReadiness {
+            status: "unavailable".to_owned(),
+            checks: WebChecks {
+                auth_service: CheckStatus::Down,
+            },
+        })
     }
 }

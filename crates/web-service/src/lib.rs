@@ -11,6 +11,8 @@ pub mod config;
 pub mod headers;
 pub mod health;
 pub mod healthcheck;
+pub mod metrics;
+pub mod openapi;
 pub mod pages;
 pub mod problem;
 pub mod proxy;

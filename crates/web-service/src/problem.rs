@@ -21,6 +21,20 @@ pub fn not_found() -> HttpResponse {
     problem(StatusCode::NOT_FOUND, "not_found", "There is nothing here.")
 }
 
+/// 405 for a method the resource does not serve, naming the ones it does.
+pub fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    let mut res = problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        &format!("This resource only answers {allow}."),
+    );
+    res.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_static(allow),
+    );
+    res
+}
+
 /// The auth service cannot be reached or did not answer in time.
 pub fn unavailable() -> HttpResponse {
     let mut res = problem(

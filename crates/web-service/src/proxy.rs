@@ -7,32 +7,26 @@
 //! `refresh_token`, which becomes the HttpOnly cookie [`REFRESH_COOKIE`]; refresh and
 //! logout get it back from that cookie.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde_json::Value;
+use service_kit::metrics::status_class;
 
+use crate::metrics;
 use crate::problem::{self, problem};
 
 /// Name of the cookie holding the refresh token.
-pub const REFRESH_COOKIE: &str = "fb_refresh";
+pub const REFRESH_COOKIE: &str = auth_types::dto::REFRESH_COOKIE;
 /// The path the cookie is sent to: the auth API only, never the pages.
 pub const COOKIE_PATH: &str = "/api/v1/auth";
 /// The auth service refuses larger bodies anyway (413); this is its limit.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long one call to the auth service may take.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// The bot's endpoints are HMAC-signed and never called by a page: not exposed here.
-const BOT_ONLY: &[&str] = &[
-    "/api/v1/auth/telegram/register",
-    "/api/v1/auth/telegram/start",
-    "/api/v1/auth/token/get",
-    "/api/v1/auth/token/refresh-telegram",
-];
 
 /// Request headers passed on to the auth service.
 const REQUEST_HEADERS: &[HeaderName] = &[
@@ -127,7 +121,8 @@ pub async fn forward(
     upstream: web::Data<Upstream>,
 ) -> HttpResponse {
     let path = req.path();
-    if BOT_ONLY.contains(&path) {
+    // The bot's endpoints are HMAC-signed and never called by a page: not exposed here.
+    if crate::openapi::bot_only_paths().contains(&path) {
         return problem::not_found();
     }
     let mut body = web::BytesMut::new();
@@ -169,12 +164,14 @@ pub async fn forward(
             json_body = true;
         }
         Endpoint::Logout => {
-            if let Some(token) = &cookie {
-                body = serde_json::json!({ "refresh_token": token })
+            // The page's body is never passed on: the refresh token is the cookie's.
+            body = match &cookie {
+                Some(token) => serde_json::json!({ "refresh_token": token })
                     .to_string()
-                    .into();
-                json_body = true;
-            }
+                    .into(),
+                None => web::Bytes::new(),
+            };
+            json_body = cookie.is_some();
         }
         _ => {}
     }
@@ -209,9 +206,11 @@ pub async fn forward(
         request = request.body(body);
     }
 
+    let started = Instant::now();
     let answer = match request.send().await {
         Ok(answer) => answer,
         Err(err) => {
+            metrics::upstream_call(metrics::AUTH, metrics::failure(&err), started.elapsed());
             tracing::warn!(error = %err, path, "the auth service did not answer");
             return problem::unavailable();
         }
@@ -232,10 +231,16 @@ pub async fn forward(
     let bytes = match answer.bytes().await {
         Ok(bytes) => bytes,
         Err(err) => {
+            metrics::upstream_call(metrics::AUTH, metrics::failure(&err), started.elapsed());
             tracing::warn!(error = %err, path, "the auth service's answer broke off");
             return problem::unavailable();
         }
     };
+    metrics::upstream_call(
+        metrics::AUTH,
+        status_class(status.as_u16()),
+        started.elapsed(),
+    );
 
     let mut response = HttpResponse::build(status);
     for (name, value) in passed {

@@ -6,15 +6,46 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpServer, Route, web};
+use service_kit::metrics::MetricsListener;
+use service_kit::metrics::actix::record_request;
 
 use crate::config::WebSettings;
 use crate::proxy::{self, Upstream};
-use crate::{headers, health, pages};
+use crate::{assets, headers, health, openapi, pages, problem};
 
 pub struct Application {
     port: u16,
     server: Server,
+    metrics: Option<MetricsListener>,
+}
+
+/// Every route of the service, in one place. Each page is a route of its own
+/// (so metrics count it under its path); anything else gets the "not found" page.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    // Other methods on a resource: 405 naming the ones it serves.
+    let only =
+        |allow: &'static str| web::to(move || async move { problem::method_not_allowed(allow) });
+    let get = |path: &str, route: Route| {
+        web::resource(path)
+            .route(route)
+            .default_service(only("GET"))
+    };
+    cfg.service(get("/health", web::get().to(health::live)))
+        .service(get("/health/ready", web::get().to(health::ready)))
+        .service(get("/openapi.json", web::get().to(openapi::serve)))
+        .service(
+            web::resource("/static/{file:.*}")
+                .route(web::get().to(pages::static_file))
+                .route(web::head().to(pages::static_file))
+                .default_service(only("GET, HEAD")),
+        )
+        .service(web::resource(format!("{}/{{path:.*}}", proxy::COOKIE_PATH)).to(proxy::forward));
+    for (path, _) in assets::PAGES {
+        // Every method: the page answers 405 to all but GET and HEAD itself.
+        cfg.service(web::resource(*path).to(pages::page));
+    }
+    cfg.default_service(web::to(pages::page));
 }
 
 impl Application {
@@ -35,28 +66,36 @@ impl Application {
             App::new()
                 .app_data(upstream.clone())
                 .wrap(from_fn(headers::security_headers))
+                .wrap(from_fn(record_request))
                 .wrap(from_fn(access_log))
-                .route("/health", web::get().to(health::live))
-                .route("/health/ready", web::get().to(health::ready))
-                .service(
-                    web::resource("/static/{file:.*}")
-                        .route(web::get().to(pages::static_file))
-                        .route(web::head().to(pages::static_file)),
-                )
-                .service(web::scope(proxy::COOKIE_PATH).default_service(web::to(proxy::forward)))
-                .default_service(web::to(pages::page))
+                .configure(routes)
         })
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        // Bound now, so a test learns the port of 127.0.0.1:0; served once running.
+        let metrics = MetricsListener::bind(settings.metrics_bind_addr);
+        Ok(Self {
+            port,
+            server,
+            metrics,
+        })
+    }
+
+    /// The port of `/metrics`, when it is served.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(MetricsListener::port)
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until SIGTERM/SIGINT (actix's graceful shutdown).
+    /// Serves until SIGTERM/SIGINT (actix's graceful shutdown), `/metrics` alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _metrics = self.metrics.map(|listener| {
+            crate::metrics::describe();
+            listener.serve(|| {})
+        });
         self.server.await
     }
 }

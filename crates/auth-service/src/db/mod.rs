@@ -10,7 +10,9 @@ use std::time::Duration;
 use diesel::{Connection, RunQueryDsl};
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, deadpool};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod, deadpool,
+};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::{Dependency, Error};
@@ -30,6 +32,10 @@ pub struct Db {
 impl Db {
     pub fn new(url: &str, max_size: usize, timeout: Duration) -> Result<Self, Error> {
         let mut config = ManagerConfig::default();
+        // No `SELECT 1` each time a connection is taken from the pool (a round trip
+        // per request): `run` drops a connection whose work failed or was cut off
+        // instead, and the pool still drops closed ones and broken transactions.
+        config.recycling_method = RecyclingMethod::Fast;
         let statement_ms = timeout.as_millis();
         // A request that gives up on the database drops its connection mid-work;
         // these make PostgreSQL end such a statement or transaction by itself, so
@@ -65,13 +71,24 @@ impl Db {
 
     /// Runs `f` on a pooled connection; past the deadline the database counts as
     /// unavailable (and the dropped future rolls back whatever it had begun).
+    ///
+    /// A connection goes back to the pool only when `f` finished without a 5xx:
+    /// one whose work failed or was cut off by the deadline may be broken or
+    /// still busy, so it is closed and the pool makes a new one.
     pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
     where
         F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, Error>,
     {
         let work = async {
-            let mut conn = self.pool.get().await?;
-            f(&mut *conn).await
+            let mut conn = Suspect(Some(self.pool.get().await?));
+            let result = match conn.0.as_mut() {
+                Some(pooled) => f(&mut **pooled).await,
+                None => Err(Error::internal("pooled connection missing")),
+            };
+            if !matches!(result, Err(Error::Unavailable(..) | Error::Internal(_))) {
+                conn.release();
+            }
+            result
         };
         deadline(self.timeout, Dependency::Database, work).await
     }
@@ -87,6 +104,24 @@ impl Db {
             Ok(())
         })
         .await
+    }
+}
+
+/// A pooled connection that is closed when dropped, unless released back to the pool.
+struct Suspect(Option<deadpool::Object<AsyncPgConnection>>);
+
+impl Suspect {
+    fn release(&mut self) {
+        // Dropping the object returns it to the pool.
+        self.0.take();
+    }
+}
+
+impl Drop for Suspect {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            drop(deadpool::Object::take(conn));
+        }
     }
 }
 

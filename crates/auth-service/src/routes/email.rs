@@ -1,8 +1,8 @@
 //! Email verification.
 
 use actix_web::{HttpResponse, web};
+use auth_types::dto::{AcceptedResponse, VerifyEmailRequest};
 use diesel_async::AsyncConnection;
-use serde::Deserialize;
 
 use crate::db::account_tokens::{self, Purpose};
 use crate::db::users::User;
@@ -14,7 +14,7 @@ use crate::state::AppState;
 
 /// The body of a 202.
 pub fn accepted() -> HttpResponse {
-    HttpResponse::Accepted().json(serde_json::json!({"status": "accepted"}))
+    HttpResponse::Accepted().json(AcceptedResponse::new())
 }
 
 /// `POST /api/v1/auth/email/verify/send`: a new verification email for the caller.
@@ -39,16 +39,11 @@ pub async fn send(state: web::Data<AppState>, auth: Authenticated) -> Result<Htt
     Ok(accepted())
 }
 
-#[derive(Deserialize)]
-pub struct VerifyRequest {
-    token: String,
-}
-
 /// `POST /api/v1/auth/email/verify`: uses a verification token up and marks the
 /// address it was sent to as verified.
 pub async fn verify(
     state: web::Data<AppState>,
-    ApiJson(body): ApiJson<VerifyRequest>,
+    ApiJson(body): ApiJson<VerifyEmailRequest>,
 ) -> Result<HttpResponse, Error> {
     let hash = token_hash(body.token.trim());
     let now = time::OffsetDateTime::now_utc();

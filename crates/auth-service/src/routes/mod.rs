@@ -1,19 +1,94 @@
 //! HTTP routes: one file per endpoint; the table of routes is here.
+//!
+//! The routes are those of the documented API ([`api_docs::auth::routes`]):
+//! each operation is registered with its handler from there, and the same list
+//! makes the OpenAPI document served at `/openapi.json`, so the two cannot
+//! drift apart.
 
 mod email;
 mod health;
 mod login;
 mod logout;
 mod me;
+mod openapi;
 mod password;
 mod refresh;
 mod register;
 mod sessions;
 mod telegram;
 
+use actix_web::http::Method as HttpMethod;
 use actix_web::{HttpResponse, Route, web};
+use api_docs::{Method, Operation};
 
 use crate::error::Error;
+
+pub use openapi::document;
+
+/// One route of the service: where it is, its documentation, and what serves it.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub doc: Operation,
+    route: Route,
+}
+
+/// Every route of the service: each documented operation of
+/// [`api_docs::auth::routes`] with its handler. An operation without a handler
+/// here is not served (and the OpenAPI test fails).
+pub fn endpoints() -> Vec<Endpoint> {
+    api_docs::auth::routes()
+        .into_iter()
+        .filter_map(|documented| {
+            let route = handler(documented.doc.operation_id(), route_for(documented.method))?;
+            Some(Endpoint {
+                method: documented.method,
+                path: documented.path,
+                doc: documented.doc,
+                route,
+            })
+        })
+        .collect()
+}
+
+fn route_for(method: Method) -> Route {
+    web::method(match method {
+        Method::Get => HttpMethod::GET,
+        Method::Post => HttpMethod::POST,
+        Method::Put => HttpMethod::PUT,
+        Method::Patch => HttpMethod::PATCH,
+        Method::Delete => HttpMethod::DELETE,
+        Method::Head => HttpMethod::HEAD,
+    })
+}
+
+/// The handler of each operation, by operation id.
+fn handler(operation_id: &str, route: Route) -> Option<Route> {
+    Some(match operation_id {
+        "health" => route.to(health::live),
+        "ready" => route.to(health::ready),
+        "openapi" => route.to(openapi::serve),
+        "register" => route.to(register::register),
+        "login" => route.to(login::login),
+        "refresh" => route.to(refresh::refresh),
+        "logout" => route.to(logout::logout),
+        "me" => route.to(me::me),
+        "telegramRegister" => route.to(telegram::register),
+        "telegramStart" => route.to(telegram::start),
+        "telegramConfirm" => route.to(telegram::confirm),
+        "tokenGet" => route.to(telegram::token_get),
+        "telegramRefresh" => route.to(telegram::refresh),
+        "sendVerification" => route.to(email::send),
+        "verifyEmail" => route.to(email::verify),
+        "forgotPassword" => route.to(password::forgot),
+        "resetPassword" => route.to(password::reset),
+        "changePassword" => route.to(password::change),
+        "listSessions" => route.to(sessions::list),
+        "deleteSession" => route.to(sessions::delete),
+        "logoutAll" => route.to(sessions::logout_all),
+        _ => return None,
+    })
+}
 
 /// Answers every method a resource does not serve with 405 and its `Allow` header.
 fn method_not_allowed(allow: &'static str) -> Route {
@@ -25,49 +100,13 @@ pub async fn not_found() -> Result<HttpResponse, Error> {
     Err(Error::NotFound)
 }
 
-/// Registers every route of the service.
+/// Registers every route of the table (one method per path).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let post = |path: &str, route: Route| {
-        web::resource(path)
-            .route(route)
-            .default_service(method_not_allowed("POST"))
-    };
-    let get = |path: &str, route: Route| {
-        web::resource(path)
-            .route(route)
-            .default_service(method_not_allowed("GET"))
-    };
-    cfg.service(get("/health", web::get().to(health::live)))
-        .service(get("/health/ready", web::get().to(health::ready)))
-        .service(
-            web::scope("/api/v1/auth")
-                .service(post("/register", web::post().to(register::register)))
-                .service(post("/login", web::post().to(login::login)))
-                .service(post("/token/refresh", web::post().to(refresh::refresh)))
-                .service(post("/logout", web::post().to(logout::logout)))
-                .service(get("/me", web::get().to(me::me)))
-                .service(post(
-                    "/telegram/register",
-                    web::post().to(telegram::register),
-                ))
-                .service(post("/telegram/start", web::post().to(telegram::start)))
-                .service(post("/telegram/confirm", web::post().to(telegram::confirm)))
-                .service(post("/token/get", web::post().to(telegram::token_get)))
-                .service(post(
-                    "/token/refresh-telegram",
-                    web::post().to(telegram::refresh),
-                ))
-                .service(post("/email/verify/send", web::post().to(email::send)))
-                .service(post("/email/verify", web::post().to(email::verify)))
-                .service(post("/password/forgot", web::post().to(password::forgot)))
-                .service(post("/password/reset", web::post().to(password::reset)))
-                .service(post("/password/change", web::post().to(password::change)))
-                .service(get("/sessions", web::get().to(sessions::list)))
-                .service(
-                    web::resource("/sessions/{id}")
-                        .route(web::delete().to(sessions::delete))
-                        .default_service(method_not_allowed("DELETE")),
-                )
-                .service(post("/logout-all", web::post().to(sessions::logout_all))),
+    for endpoint in endpoints() {
+        cfg.service(
+            web::resource(endpoint.path)
+                .route(endpoint.route)
+                .default_service(method_not_allowed(endpoint.method.as_str())),
         );
+    }
 }

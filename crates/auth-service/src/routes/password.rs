@@ -2,8 +2,8 @@
 
 use actix_web::{HttpResponse, web};
 use auth_types::FieldError;
+use auth_types::dto::{ChangePasswordRequest, ForgotPasswordRequest, ResetPasswordRequest};
 use diesel_async::AsyncConnection;
-use serde::Deserialize;
 
 use crate::db::account_tokens::{self, Purpose};
 use crate::db::users::User;
@@ -20,18 +20,13 @@ fn new_password(raw: &str, field: &str) -> Result<Password, Error> {
         .map_err(|e| Error::Validation(vec![FieldError::new(field, e.code, e.message)]))
 }
 
-#[derive(Deserialize)]
-pub struct ForgotRequest {
-    email: String,
-}
-
 /// `POST /api/v1/auth/password/forgot`: a reset email if the address has an
 /// account. The answer is the same either way and takes the same time: the
 /// look-up happens after it, in the mail worker.
 pub async fn forgot(
     state: web::Data<AppState>,
     client: ClientInfo,
-    ApiJson(body): ApiJson<ForgotRequest>,
+    ApiJson(body): ApiJson<ForgotPasswordRequest>,
 ) -> Result<HttpResponse, Error> {
     let email = Email::parse(&body.email)
         .map_err(|e| Error::Validation(vec![FieldError::new("email", e.code, e.message)]))?;
@@ -45,18 +40,12 @@ pub async fn forgot(
     Ok(super::email::accepted())
 }
 
-#[derive(Deserialize)]
-pub struct ResetRequest {
-    token: String,
-    password: String,
-}
-
 /// `POST /api/v1/auth/password/reset`: a new password with a reset token. Every
 /// session of the user ends at once (access tokens included), and the email
 /// counts as verified, since the token came through it.
 pub async fn reset(
     state: web::Data<AppState>,
-    ApiJson(body): ApiJson<ResetRequest>,
+    ApiJson(body): ApiJson<ResetPasswordRequest>,
 ) -> Result<HttpResponse, Error> {
     // Refused fields use up no token: check them first.
     let password = new_password(&body.password, "password")?;
@@ -80,17 +69,11 @@ pub async fn reset(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
-pub struct ChangeRequest {
-    current_password: String,
-    new_password: String,
-}
-
 /// `POST /api/v1/auth/password/change`: needs the current password; every other
 /// session of the user ends, the calling one stays.
 pub async fn change(
     state: web::Data<AppState>,
-    Authed(auth, ApiJson(body)): Authed<ApiJson<ChangeRequest>>,
+    Authed(auth, ApiJson(body)): Authed<ApiJson<ChangePasswordRequest>>,
 ) -> Result<HttpResponse, Error> {
     let password = new_password(&body.new_password, "new_password")?;
     let user_id = auth.user_id;

@@ -2,24 +2,12 @@
 
 use actix_web::{HttpResponse, web};
 use auth_types::SessionId;
-use serde::Serialize;
+use auth_types::dto::{SessionInfo, SessionListResponse};
 use time::OffsetDateTime;
 
 use crate::error::Error;
 use crate::extract::Authenticated;
 use crate::state::{AppState, unix_now};
-
-#[derive(Serialize)]
-struct SessionView {
-    id: SessionId,
-    #[serde(with = "time::serde::rfc3339")]
-    created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    last_used_at: OffsetDateTime,
-    user_agent: String,
-    ip: String,
-    current: bool,
-}
 
 fn timestamp(unix: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
@@ -27,12 +15,12 @@ fn timestamp(unix: i64) -> OffsetDateTime {
 
 /// `GET /api/v1/auth/sessions`: newest first, the calling one marked `current`.
 pub async fn list(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, Error> {
-    let sessions: Vec<SessionView> = state
+    let sessions: Vec<SessionInfo> = state
         .sessions
         .list(auth.user_id)
         .await?
         .into_iter()
-        .map(|s| SessionView {
+        .map(|s| SessionInfo {
             id: s.id,
             created_at: timestamp(s.created_at),
             last_used_at: timestamp(s.last_used_at),
@@ -41,7 +29,7 @@ pub async fn list(state: web::Data<AppState>, auth: Authenticated) -> Result<Htt
             current: s.id == auth.session_id,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "sessions": sessions })))
+    Ok(HttpResponse::Ok().json(SessionListResponse { sessions }))
 }
 
 /// `DELETE /api/v1/auth/sessions/{id}`: ends one of the caller's sessions; 404

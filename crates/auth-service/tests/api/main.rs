@@ -10,6 +10,7 @@ mod login;
 mod logout;
 mod logs;
 mod metrics;
+mod openapi;
 mod outages;
 mod rate_limits;
 mod refresh;

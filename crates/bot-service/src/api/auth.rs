@@ -15,6 +15,7 @@ use backon::{ExponentialBuilder, Retryable};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use service_kit::metrics::status_class;
 
 tokio::task_local! {
     /// The id of the update being handled (`tg-<update_id>`), sent as `X-Request-Id`.
@@ -115,15 +116,32 @@ impl AuthClient {
             }
             Auth::Bearer(token) => request = request.bearer_auth(token),
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| AuthError::Unavailable(e.without_url().to_string()))?;
-        let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| AuthError::Unavailable(e.without_url().to_string()))?;
+        let started = std::time::Instant::now();
+        let answer = async {
+            let response = request.send().await?;
+            let status = response.status();
+            Ok::<_, reqwest::Error>((status, response.bytes().await?))
+        }
+        .await;
+        let (status, bytes) = match answer {
+            Ok(answer) => {
+                crate::metrics::auth_request(
+                    path,
+                    status_class(answer.0.as_u16()),
+                    started.elapsed(),
+                );
+                answer
+            }
+            Err(err) => {
+                let outcome = if err.is_timeout() {
+                    "timeout"
+                } else {
+                    "network"
+                };
+                crate::metrics::auth_request(path, outcome, started.elapsed());
+                return Err(AuthError::Unavailable(err.without_url().to_string()));
+            }
+        };
         if status.is_success() {
             if bytes.is_empty() {
                 return Ok((status, None));
@@ -160,7 +178,10 @@ impl AuthClient {
         (|| self.attempt(&method, path, body.as_deref(), &auth))
             .retry(retry)
             .when(AuthError::transient)
-            .notify(|err, wait| tracing::warn!(error = %err, ?wait, path, "auth service call failed; retrying"))
+            .notify(|err, wait| {
+                crate::metrics::auth_retry(path);
+                tracing::warn!(error = %err, ?wait, path, "auth service call failed; retrying");
+            })
             .await
     }
 
@@ -180,10 +201,20 @@ impl AuthClient {
 
     /// Whether `GET /health/ready` answers 200 now (one attempt).
     pub async fn ready(&self) -> bool {
-        matches!(
-            self.http.get(format!("{}/health/ready", self.base_url)).send().await,
-            Ok(response) if response.status() == StatusCode::OK
-        )
+        const PATH: &str = "/health/ready";
+        let started = std::time::Instant::now();
+        let answer = self
+            .http
+            .get(format!("{}{PATH}", self.base_url))
+            .send()
+            .await;
+        let outcome = match &answer {
+            Ok(response) => status_class(response.status().as_u16()),
+            Err(err) if err.is_timeout() => "timeout",
+            Err(_) => "network",
+        };
+        crate::metrics::auth_request(PATH, outcome, started.elapsed());
+        matches!(answer, Ok(response) if response.status() == StatusCode::OK)
     }
 
     /// One-tap sign-up: `(created, tokens)`.

@@ -8,11 +8,14 @@ pub mod parse;
 mod register;
 mod start;
 
+use std::time::Instant;
+
 use frankenstein::types::{MaybeInaccessibleMessage, ReplyMarkup};
 use frankenstein::updates::{Update, UpdateContent};
 
 use crate::api::auth::TelegramPerson;
 use crate::context::{BotError, Context};
+use crate::metrics::Outcome;
 use crate::replies;
 pub use parse::{Command, MENU};
 
@@ -52,18 +55,28 @@ pub fn callback_chat(query: &frankenstein::types::CallbackQuery) -> i64 {
 
 /// Handles one update: a message or a press on one of our buttons.
 pub async fn handle_update(ctx: &Context, update: &Update) {
+    let started = Instant::now();
+    let (command, outcome) = answer_update(ctx, update).await;
+    crate::metrics::update_handled(command, outcome, started.elapsed());
+}
+
+/// Which command the update asked for (`none`: not a message or button of a
+/// private chat) and how answering it ended.
+async fn answer_update(ctx: &Context, update: &Update) -> (&'static str, Outcome) {
     let (chat_id, person, command) = match &update.content {
         UpdateContent::Message(message) => {
             let Some(from) = message.from.as_deref() else {
-                return;
+                return ("none", Outcome::Ignored);
             };
             // Tokens are kept per chat and codes are shown in it: only a private
             // chat is one person's.
             if message.chat.type_field != frankenstein::types::ChatType::Private {
                 if message.text.as_deref().is_some_and(|t| t.starts_with('/')) {
-                    reply(ctx, message.chat.id, Reply::text(replies::PRIVATE_ONLY)).await;
+                    let delivered =
+                        reply(ctx, message.chat.id, Reply::text(replies::PRIVATE_ONLY)).await;
+                    return ("none", delivered_or(delivered, Outcome::Ignored));
                 }
-                return;
+                return ("none", Outcome::Ignored);
             }
             let text = message.text.as_deref().unwrap_or_default();
             (
@@ -84,24 +97,41 @@ pub async fn handle_update(ctx: &Context, update: &Update) {
             };
             // A button in someone else's or a group's message is not this person's to press.
             if i64::try_from(query.from.id).ok() != Some(chat_id) {
-                return;
+                return (command.label(), Outcome::Ignored);
             }
             (chat_id, person(&query.from), command)
         }
-        _ => return,
+        _ => return ("none", Outcome::Ignored),
     };
-    let reply = run(ctx, chat_id, &person, command)
-        .await
-        .unwrap_or_else(|err| {
+    let label = command.label();
+    let (answer, outcome) = match run(ctx, chat_id, &person, command).await {
+        Ok(answer) => (answer, Outcome::Answered),
+        Err(err) => {
             tracing::warn!(error = %err, chat_id, "command failed");
-            Reply::text(replies::UNAVAILABLE)
-        });
-    self::reply(ctx, chat_id, reply).await;
+            (Reply::text(replies::UNAVAILABLE), Outcome::Failed)
+        }
+    };
+    let delivered = reply(ctx, chat_id, answer).await;
+    (label, delivered_or(delivered, outcome))
 }
 
-async fn reply(ctx: &Context, chat_id: i64, reply: Reply) {
-    if let Err(err) = ctx.telegram.send(chat_id, &reply.text, reply.markup).await {
-        tracing::error!(error = %err, chat_id, "could not deliver the reply");
+/// `outcome`, unless the answer never reached Telegram.
+fn delivered_or(delivered: bool, outcome: Outcome) -> Outcome {
+    if delivered {
+        outcome
+    } else {
+        Outcome::Undelivered
+    }
+}
+
+/// Sends the answer; false when Telegram would not take it.
+async fn reply(ctx: &Context, chat_id: i64, reply: Reply) -> bool {
+    match ctx.telegram.send(chat_id, &reply.text, reply.markup).await {
+        Ok(()) => true,
+        Err(err) => {
+            tracing::error!(error = %err, chat_id, "could not deliver the reply");
+            false
+        }
     }
 }
 

@@ -32,6 +32,20 @@ pub const MENU: &[(&str, &str)] = &[
 ];
 
 impl Command {
+    /// The command's name in metrics: a fixed set, whatever people type.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Start(_) => "start",
+            Self::Register => "register",
+            Self::Link => "link",
+            Self::Me => "me",
+            Self::Logout => "logout",
+            Self::Help => "help",
+            Self::Unknown(_) => "unknown",
+            Self::Text => "text",
+        }
+    }
+
     /// Parses `text` as Telegram sends it: the first word is the command, which
     /// may carry `@botname` (only ours counts); the rest is the argument.
     pub fn parse(text: &str, bot_username: &str) -> Self {

@@ -8,6 +8,7 @@ use auth_service::startup::Application;
 use bot_service::BotApp;
 use bot_service::config::BotSettings;
 use serde_json::{Value, json};
+use test_support::prometheus::Samples;
 use test_support::{FAKE_BOT_TOKEN, FakeTelegram, SentMessage, TcpProxy, TestDatabase, TestRedis};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -25,6 +26,8 @@ pub struct World {
     pub auth_proxy: TcpProxy,
     pub http: reqwest::Client,
     pub bot_redis: TestRedis,
+    /// `http://…/metrics` of the running bot.
+    pub bot_metrics_url: Option<String>,
     bot: Option<(watch::Sender<bool>, JoinHandle<()>)>,
     auth_redis: TestRedis,
     db: TestDatabase,
@@ -54,6 +57,9 @@ pub async fn world_without_bot() -> World {
         ("PUBLIC_WEB_URL", PUBLIC_WEB_URL.to_owned()),
         ("BIND_ADDR", "127.0.0.1:0".to_owned()),
         ("BCRYPT_COST", "4".to_owned()),
+        // The bot's metrics are what these tests read; the auth service's would
+        // take its default port, which a developer's instance may hold.
+        ("METRICS_BIND_ADDR", "off".to_owned()),
     ]);
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("auth settings");
     let app = Application::build(settings).expect("auth app");
@@ -66,6 +72,7 @@ pub async fn world_without_bot() -> World {
         auth_proxy,
         http: reqwest::Client::new(),
         bot_redis: TestRedis::new(),
+        bot_metrics_url: None,
         bot: None,
         auth_redis,
         db,
@@ -85,6 +92,7 @@ impl World {
             ("REDIS_URL", self.bot_redis.url().to_owned()),
             ("REDIS_KEY_PREFIX", self.bot_redis.prefix().to_owned()),
             ("POLL_TIMEOUT_SECS", "1".to_owned()),
+            ("METRICS_BIND_ADDR", "127.0.0.1:0".to_owned()),
         ]);
         BotSettings::from_lookup(|k| env.get(k).cloned()).expect("bot settings")
     }
@@ -92,6 +100,9 @@ impl World {
     pub fn start_bot(&mut self) {
         assert!(self.bot.is_none(), "the bot is already running");
         let app = BotApp::new(&self.bot_settings()).expect("bot");
+        self.bot_metrics_url = app
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}/metrics"));
         let (stop, shutdown) = watch::channel(false);
         self.bot = Some((stop, tokio::spawn(app.run(shutdown))));
     }
@@ -171,6 +182,24 @@ impl World {
             .load(&mut conn)
             .await
             .unwrap()
+    }
+
+    /// The bot's `/metrics`, parsed strictly.
+    pub async fn bot_metrics(&self) -> Samples {
+        let url = self
+            .bot_metrics_url
+            .as_ref()
+            .expect("the bot serves metrics");
+        let text = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        test_support::prometheus::parse(&text)
     }
 
     /// Live sessions on the auth service.

@@ -51,6 +51,8 @@ fn the_services_are_the_ones_that_exist() {
         "auth-service",
         "bot-service",
         "web-service",
+        "prometheus",
+        "grafana",
     ]
     .into();
     assert_eq!(names, expected);

@@ -392,32 +392,52 @@ fn the_auth_service_believes_the_pods_that_forward_to_it() {
 }
 
 #[test]
-fn the_auth_metrics_have_their_own_port_outside_the_service() {
-    let config = find("ConfigMap", "auth-service");
-    let Some(bind) = config.object["data"]["METRICS_BIND_ADDR"].as_str() else {
-        return; // metrics left at their default, inside the pod
-    };
-    let port: u64 = bind
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("METRICS_BIND_ADDR has a port");
-    let deployment = find("Deployment", "auth-service");
-    let c = &containers(&deployment)[0];
-    let ports = c["ports"].as_array().expect("ports");
-    assert!(
-        ports
-            .iter()
-            .any(|p| p["name"] == "metrics" && p["containerPort"] == port),
-        "the pod declares the metrics port {port}"
-    );
-    let service = find("Service", "auth-service");
-    for p in service.object["spec"]["ports"].as_array().expect("ports") {
-        assert_ne!(p["targetPort"], "metrics", "metrics stay off the Service");
-        assert_ne!(
-            p["targetPort"].as_u64(),
-            Some(port),
-            "metrics stay off the Service"
+fn metrics_have_their_own_port_outside_the_services_and_are_announced() {
+    for name in ["auth-service", "bot-service", "web-service"] {
+        let config = find("ConfigMap", name);
+        let bind = config.object["data"]["METRICS_BIND_ADDR"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: METRICS_BIND_ADDR in its ConfigMap"));
+        let (host, port) = bind.rsplit_once(':').expect("METRICS_BIND_ADDR has a port");
+        assert_eq!(
+            host, "0.0.0.0",
+            "{name}: Prometheus reaches the pod from outside it"
         );
+        let port: u64 = port.parse().expect("a numeric port");
+        let deployment = find("Deployment", name);
+        let c = &containers(&deployment)[0];
+        let ports = c["ports"].as_array().expect("ports");
+        assert!(
+            ports
+                .iter()
+                .any(|p| p["name"] == "metrics" && p["containerPort"] == port),
+            "{name}: the pod declares the metrics port {port}"
+        );
+        let annotations = &deployment.object["spec"]["template"]["metadata"]["annotations"];
+        assert_eq!(annotations["prometheus.io/scrape"], "true", "{name}");
+        assert_eq!(
+            annotations["prometheus.io/port"],
+            port.to_string(),
+            "{name}"
+        );
+        assert_eq!(annotations["prometheus.io/path"], "/metrics", "{name}");
+        // The bot has no Service; the others keep metrics off theirs.
+        let services: Vec<Manifest> = k8s_manifests()
+            .into_iter()
+            .filter(|m| m.kind() == "Service" && m.name() == name)
+            .collect();
+        for service in services {
+            for p in service.object["spec"]["ports"].as_array().expect("ports") {
+                assert_ne!(
+                    p["targetPort"], "metrics",
+                    "{name}: metrics stay off the Service"
+                );
+                assert_ne!(
+                    p["targetPort"].as_u64(),
+                    Some(port),
+                    "{name}: metrics stay off the Service"
+                );
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@
 mod compose;
 mod dockerfiles;
 mod k8s;
+mod monitoring;
 mod settings;
 
 use std::collections::BTreeSet;
@@ -54,6 +55,14 @@ pub fn bot_settings() -> BTreeSet<String> {
 
 pub fn web_settings() -> BTreeSet<String> {
     deploy_checks::settings_read_by("web-service")
+}
+
+/// What a service (`auth-service`, `bot-service`, `web-service`) reads.
+pub fn settings_for(service: &str) -> BTreeSet<String> {
+    match service {
+        "auth-service" => auth_settings(),
+        other => deploy_checks::settings_read_by(other),
+    }
 }
 
 /// Whether the service's binary has a `healthcheck` subcommand (a probe usable in

@@ -7,6 +7,7 @@
 mod common;
 
 mod binary;
+mod openapi;
 
 use common::{PASSWORD, Stack, client, email, spawn_stack};
 use reqwest::Response;

@@ -20,6 +20,8 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct Stack {
     /// Base URL of the web service (also the auth service's `PUBLIC_WEB_URL`).
     pub web: String,
+    /// `http://…/metrics` of the web service.
+    pub web_metrics: String,
     /// Base URL of the auth service itself.
     pub auth: String,
     pub mail: SmtpSink,
@@ -52,6 +54,9 @@ pub async fn spawn_stack(overrides: &[(&str, &str)]) -> Stack {
         ("SMTP_URL", mail.url()),
         // The web service is the proxy the browser's address comes through.
         ("TRUSTED_PROXIES", "127.0.0.1".to_owned()),
+        // The web service's metrics are what these tests read; the auth service's
+        // would take its default port, which a developer's instance may hold.
+        ("METRICS_BIND_ADDR", "off".to_owned()),
     ]);
     for (k, v) in overrides {
         env.insert(k, (*v).to_owned());
@@ -61,21 +66,37 @@ pub async fn spawn_stack(overrides: &[(&str, &str)]) -> Stack {
     let auth = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
 
-    let web_env = HashMap::from([
-        ("AUTH_SERVICE_URL", auth.clone()),
-        ("PUBLIC_WEB_URL", web.clone()),
-    ]);
-    let settings = WebSettings::from_lookup(|k| web_env.get(k).cloned()).unwrap();
-    let app = web_service::startup::Application::build_on(settings, listener).unwrap();
+    let (app, web_metrics) = spawn_web(&auth, &web, listener);
     tokio::spawn(app.run_until_stopped());
 
     Stack {
         web,
+        web_metrics,
         auth,
         mail,
         redis,
         db,
     }
+}
+
+/// A web service on `listener` in front of `auth`, and the URL of its `/metrics`.
+pub fn spawn_web(
+    auth: &str,
+    web: &str,
+    listener: TcpListener,
+) -> (web_service::startup::Application, String) {
+    let web_env = HashMap::from([
+        ("AUTH_SERVICE_URL", auth),
+        ("PUBLIC_WEB_URL", web),
+        ("METRICS_BIND_ADDR", "127.0.0.1:0"),
+    ]);
+    let settings = WebSettings::from_lookup(|k| web_env.get(k).map(|v| (*v).to_owned())).unwrap();
+    let app = web_service::startup::Application::build_on(settings, listener).unwrap();
+    let metrics = format!(
+        "http://127.0.0.1:{}/metrics",
+        app.metrics_port().expect("metrics are served")
+    );
+    (app, metrics)
 }
 
 /// A plain HTTP client: no cookie jar (tests pass cookies by hand), no redirects.
