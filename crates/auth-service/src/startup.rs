@@ -102,7 +102,7 @@ pub fn app(
         .app_data(state)
         .wrap(from_fn(middleware::body_limit))
         .wrap(from_fn(crate::metrics::record_request))
-        .wrap(from_fn(middleware::access_log))
+        .wrap(from_fn(service_kit::request_id::access_log))
         .configure(routes::configure)
         .default_service(web::to(routes::not_found))
 }

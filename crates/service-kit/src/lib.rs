@@ -2,10 +2,13 @@
 //! `main` say only what is particular to it: reading settings from the
 //! environment with one clear line per problem ([`env`]), secrets that never
 //! print, the log subscriber ([`telemetry`]), Prometheus metrics served on an
-//! address of their own ([`metrics`]) and the shutdown signals.
+//! address of their own ([`metrics`]), request ids and the access log of the
+//! HTTP services (`request_id`, with the `actix` feature) and the shutdown signals.
 
 pub mod env;
 pub mod metrics;
+#[cfg(feature = "actix")]
+pub mod request_id;
 pub mod telemetry;
 
 pub use env::{ConfigError, Env, LogFormat, Secret};

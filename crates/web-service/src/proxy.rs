@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde_json::Value;
 use service_kit::metrics::status_class;
+use service_kit::request_id::{REQUEST_ID, RequestId};
 
 use crate::metrics;
 use crate::problem::{self, problem};
@@ -199,8 +200,9 @@ pub async fn forward(
     if let Some(peer) = req.peer_addr() {
         request = request.header("x-forwarded-for", peer.ip().to_string());
     }
-    if let Some(id) = req.headers().get("x-request-id") {
-        request = request.header("x-request-id", id.as_bytes());
+    // The id this request is logged under here, so both services log it alike.
+    if let Some(id) = req.extensions().get::<RequestId>() {
+        request = request.header(REQUEST_ID.as_str(), id.0.as_str());
     }
     if !body.is_empty() {
         request = request.body(body);

@@ -1,11 +1,9 @@
 //! Building and running the HTTP application.
 
 use std::net::TcpListener;
-use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Next, from_fn};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, Route, web};
 use service_kit::metrics::MetricsListener;
 use service_kit::metrics::actix::record_request;
@@ -67,7 +65,7 @@ impl Application {
                 .app_data(upstream.clone())
                 .wrap(from_fn(headers::security_headers))
                 .wrap(from_fn(record_request))
-                .wrap(from_fn(access_log))
+                .wrap(from_fn(service_kit::request_id::access_log))
                 .configure(routes)
         })
         .listen(listener)?
@@ -98,24 +96,4 @@ impl Application {
         });
         self.server.await
     }
-}
-
-/// One log line per request: method, path (never the query: links carry tokens),
-/// status, latency.
-async fn access_log(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let method = req.method().clone();
-    let path = req.path().to_owned();
-    let res = next.call(req).await?;
-    tracing::info!(
-        %method,
-        path,
-        status = res.status().as_u16(),
-        latency_ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
-    Ok(res)
 }

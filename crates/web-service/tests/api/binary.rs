@@ -66,6 +66,43 @@ async fn the_program_serves_passes_its_healthcheck_and_stops_on_sigterm() {
     let page = reqwest::get(format!("http://{bind}/login")).await.unwrap();
     assert_eq!(page.status(), 200);
 
+    // Secrets pass through: a password, the tokens, a token in a page's query.
+    const PASSWORD: &str = "Sup3r-secret-pass-word";
+    const QUERY_TOKEN: &str = "query-secret-4c1d";
+    let http = reqwest::Client::new();
+    let registered = http
+        .post(format!("http://{bind}/api/v1/auth/register"))
+        .json(&serde_json::json!({"email": "logs@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    let cookie = registered.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let refresh = cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, value)| value.to_owned())
+        .unwrap();
+    let body: serde_json::Value = registered.json().await.unwrap();
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    let me = http
+        .get(format!("http://{bind}/api/v1/auth/me"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let page = http
+        .get(format!("http://{bind}/verify-email?token={QUERY_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -83,6 +120,19 @@ async fn the_program_serves_passes_its_healthcheck_and_stops_on_sigterm() {
     let out = child.wait_with_output().unwrap();
     let logs = String::from_utf8_lossy(&out.stdout);
     assert!(logs.contains("\"path\":\"/login\""), "{logs}");
+    // Every line is JSON; every request's line names its id; no secret anywhere.
+    let mut finished = 0;
+    for line in logs.lines().filter(|l| !l.trim().is_empty()) {
+        let entry: serde_json::Value = serde_json::from_str(line).expect("a JSON log line");
+        if entry["message"] == "request finished" {
+            finished += 1;
+            assert!(line.contains("\"request_id\":"), "{line}");
+        }
+        for secret in [PASSWORD, QUERY_TOKEN, access.as_str(), refresh.as_str()] {
+            assert!(!line.contains(secret), "a secret in the logs: {line}");
+        }
+    }
+    assert!(finished >= 4, "{logs}");
     // Not ready any more once stopped.
     assert!(!healthcheck().status.success());
 }

@@ -8,6 +8,7 @@ mod common;
 
 mod binary;
 mod openapi;
+mod request_id;
 
 use common::{PASSWORD, Stack, client, email, spawn_stack};
 use reqwest::Response;
