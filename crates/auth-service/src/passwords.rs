@@ -1,12 +1,14 @@
-//! bcrypt hashing on a bounded pool of blocking threads.
+//! bcrypt hashing on threads of its own.
 //!
 //! bcrypt is deliberately slow CPU work: run on the async executor it would
 //! stall every other request, and run on an unbounded pool a burst of logins
-//! would oversubscribe the cores. So at most one hash per core runs at once,
-//! off the executor; the rest wait their turn.
+//! would oversubscribe the cores. So it runs on one thread per core, off the
+//! executor; the rest wait their turn. Those threads run at the lowest priority
+//! (nice 19): when requests and hashes compete for a core, the requests go
+//! first, so a burst of logins barely delays `/me` (docs/benchmarks.md).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -17,10 +19,44 @@ use crate::error::Error;
 /// The longest a request waits for a free hashing thread.
 const QUEUE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The bcrypt threads: they take jobs until every sender is gone.
+fn start_workers(count: usize) -> Result<mpsc::Sender<Job>, Error> {
+    let (sender, receiver) = mpsc::channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    for n in 0..count {
+        let receiver = Arc::clone(&receiver);
+        std::thread::Builder::new()
+            .name(format!("bcrypt-{n}"))
+            .spawn(move || {
+                if let Err(err) = thread_priority::set_current_thread_priority(
+                    thread_priority::ThreadPriority::Min,
+                ) {
+                    tracing::warn!(error = ?err, "bcrypt thread keeps normal priority");
+                }
+                loop {
+                    // The lock is held only while waiting for the next job.
+                    let job = match receiver.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            })
+            .map_err(Error::internal)?;
+    }
+    Ok(sender)
+}
+
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
     permits: Arc<Semaphore>,
+    workers: mpsc::Sender<Job>,
     /// Verified when the email is unknown, so that answer takes as long as a wrong password.
     dummy_hash: Arc<str>,
     /// Password verifications done so far (real or dummy).
@@ -36,6 +72,7 @@ impl PasswordHasher {
         Ok(Self {
             cost,
             permits: Arc::new(Semaphore::new(workers)),
+            workers: start_workers(workers)?,
             dummy_hash: dummy_hash.into(),
             verifications: Arc::new(AtomicU64::new(0)),
         })
@@ -92,10 +129,18 @@ impl PasswordHasher {
                 .record(started.elapsed().as_secs_f64());
             result
         };
-        tokio::task::spawn_blocking(timed)
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            // The request may have gone; its answer is then simply dropped.
+            let _ = answer.send(timed());
+        });
+        self.workers
+            .send(job)
+            .map_err(|_| Error::internal("the bcrypt threads have stopped"))?;
+        answered
             .instrument(tracing::debug_span!("bcrypt"))
             .await
-            .map_err(Error::internal)?
+            .map_err(|_| Error::internal("a bcrypt thread stopped mid-hash"))?
     }
 }
 
@@ -121,6 +166,36 @@ mod tests {
                 .await
                 .expect("verify")
         );
+    }
+
+    /// The nice value of the calling thread (field 19 of its stat line).
+    #[cfg(target_os = "linux")]
+    fn own_niceness() -> i32 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("stat");
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let rest = &stat[stat.rfind(')').expect("comm") + 2..];
+        rest.split(' ')
+            .nth(16)
+            .expect("nice")
+            .parse()
+            .expect("number")
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashes_run_on_bcrypt_threads_of_the_lowest_priority() {
+        let hasher = PasswordHasher::new(4).expect("hasher");
+        let (name, nice) = hasher
+            .run(|| {
+                let name = std::thread::current().name().map(str::to_owned);
+                Ok((name, own_niceness()))
+            })
+            .await
+            .expect("run");
+        assert!(name.is_some_and(|n| n.starts_with("bcrypt-")));
+        assert_eq!(nice, 19);
+        // The executor's own threads keep theirs.
+        assert!(own_niceness() < 19);
     }
 
     #[tokio::test]
