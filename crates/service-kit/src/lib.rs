@@ -6,6 +6,7 @@
 //! HTTP services (`request_id`, with the `actix` feature) and the shutdown signals.
 
 pub mod env;
+pub mod healthcheck;
 pub mod metrics;
 #[cfg(feature = "actix")]
 pub mod request_id;

@@ -10,7 +10,6 @@ pub mod assets;
 pub mod config;
 pub mod headers;
 pub mod health;
-pub mod healthcheck;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;

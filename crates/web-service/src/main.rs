@@ -1,7 +1,6 @@
 use std::process::ExitCode;
 
 use web_service::config::WebSettings;
-use web_service::healthcheck;
 use web_service::startup::Application;
 
 const USAGE: &str = "usage: web-service [serve|healthcheck]";
@@ -9,7 +8,7 @@ const USAGE: &str = "usage: web-service [serve|healthcheck]";
 fn main() -> ExitCode {
     match std::env::args().nth(1).as_deref() {
         None | Some("serve") => serve(),
-        Some("healthcheck") => check_health(),
+        Some("healthcheck") => service_kit::healthcheck::run("web-service", 8080),
         Some(other) => {
             eprintln!("web-service: unknown command {other:?}\n{USAGE}");
             ExitCode::from(2)
@@ -43,33 +42,6 @@ async fn serve() -> ExitCode {
         }
         Err(err) => {
             tracing::error!(error = %err, "server failed");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// The container's health probe: 0 when `/health/ready` answers 200.
-fn check_health() -> ExitCode {
-    let bind_addr = std::env::var("BIND_ADDR").ok();
-    let target = match healthcheck::target(bind_addr.as_deref()) {
-        Ok(target) => target,
-        Err(err) => {
-            eprintln!("web-service healthcheck: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let path = healthcheck::PATH;
-    match healthcheck::probe(target, healthcheck::BUDGET) {
-        Ok(200) => {
-            println!("web-service healthcheck: {path} answered 200");
-            ExitCode::SUCCESS
-        }
-        Ok(status) => {
-            eprintln!("web-service healthcheck: {path} on {target} answered {status}");
-            ExitCode::FAILURE
-        }
-        Err(err) => {
-            eprintln!("web-service healthcheck: {path} on {target}: {err}");
             ExitCode::FAILURE
         }
     }
