@@ -176,27 +176,48 @@ fn bearer_token(req: &HttpRequest) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// An access token whose signature, kind and expiry are good, but not yet
+/// checked against its session. Only a handler that checks that itself takes
+/// it (`/me`, in the same round trip as its cache read); every other handler
+/// takes [`Authenticated`].
+pub struct VerifiedAccess {
+    pub claims: Claims,
+    pub state: web::Data<AppState>,
+}
+
+impl VerifiedAccess {
+    fn from_request(req: &HttpRequest) -> Result<Self, Error> {
+        let token = bearer_token(req).ok_or(Error::Unauthorized)?;
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| Error::internal("app state missing"))?;
+        let claims = state
+            .tokens
+            .keys
+            .verify(token, TokenKind::Access)
+            .map_err(|_| Error::Unauthorized)?;
+        Ok(Self { claims, state })
+    }
+}
+
+impl FromRequest for VerifiedAccess {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(VerifiedAccess::from_request(req))
+    }
+}
+
 impl FromRequest for Authenticated {
     type Error = Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let claims = bearer_token(req)
-            .ok_or(Error::Unauthorized)
-            .and_then(|token| {
-                let state = state
-                    .as_ref()
-                    .ok_or_else(|| Error::internal("app state missing"))?;
-                state
-                    .tokens
-                    .keys
-                    .verify(token, TokenKind::Access)
-                    .map_err(|_| Error::Unauthorized)
-            });
+        let verified = VerifiedAccess::from_request(req);
         Box::pin(async move {
-            let claims = claims?;
-            let state = state.ok_or_else(|| Error::internal("app state missing"))?;
+            let VerifiedAccess { claims, state } = verified?;
             if !state.sessions.access_is_live(&claims).await? {
                 return Err(Error::Unauthorized);
             }

@@ -23,3 +23,4 @@ pub mod sessions;
 pub mod startup;
 pub mod state;
 pub mod tokens;
+pub mod user_cache;

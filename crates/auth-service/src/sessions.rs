@@ -181,19 +181,23 @@ impl SessionStore {
 
     /// Whether an access token with these claims is still live (one round trip).
     pub async fn access_is_live(&self, access: &Claims) -> Result<bool, Error> {
-        let session_key = self.session_key(access.sid);
-        let revoked_key = self.revoked_key(access.jti);
         let (session, revoked): (bool, bool) = self
             .redis
             .run(async |conn| {
-                Ok(redis::pipe()
-                    .exists(&session_key)
-                    .exists(&revoked_key)
-                    .query_async(conn)
-                    .await?)
+                let mut pipe = redis::pipe();
+                self.queue_access_checks(&mut pipe, access);
+                Ok(pipe.query_async(conn).await?)
             })
             .await?;
         Ok(session && !revoked)
+    }
+
+    /// Adds the checks of [`access_is_live`](Self::access_is_live) to `pipe`:
+    /// two answers, whether the session exists and whether the token is revoked.
+    /// The token is live when the first is true and the second false.
+    pub fn queue_access_checks(&self, pipe: &mut redis::Pipeline, access: &Claims) {
+        pipe.exists(self.session_key(access.sid))
+            .exists(self.revoked_key(access.jti));
     }
 
     /// Ends a session; `access` (when given) is deny-listed for the rest of its life.

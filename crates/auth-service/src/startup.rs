@@ -20,6 +20,7 @@ use crate::redis_store::Redis;
 use crate::sessions::SessionStore;
 use crate::state::AppState;
 use crate::tokens::TokenIssuer;
+use crate::user_cache::UserCache;
 use crate::{middleware, routes};
 
 /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
@@ -73,6 +74,7 @@ impl AppState {
             sessions: SessionStore::new(redis.clone(), settings.refresh_token_ttl),
             link_codes: LinkCodes::new(redis.clone()),
             nonces: NonceCache::new(redis.clone()),
+            users: UserCache::new(redis.clone()),
             redis,
             bot_signer: HmacSigner::new(settings.bot_hmac_secret.expose().as_bytes()),
             tokens: TokenIssuer {

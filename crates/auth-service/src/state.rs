@@ -12,6 +12,7 @@ use crate::rate_limit::RateLimiter;
 use crate::redis_store::Redis;
 use crate::sessions::SessionStore;
 use crate::tokens::TokenIssuer;
+use crate::user_cache::UserCache;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -20,6 +21,8 @@ pub struct AppState {
     pub sessions: SessionStore,
     pub link_codes: LinkCodes,
     pub nonces: NonceCache,
+    /// The user objects `/me` answers; every write to a user row goes through it.
+    pub users: UserCache,
     pub limits: RateLimiter,
     pub mailer: Mailer,
     /// Verifies the signatures of bot-only requests.

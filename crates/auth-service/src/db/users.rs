@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::schema::users;
 use crate::error::Error;
+use crate::user_cache::UserCache;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 
@@ -97,6 +98,21 @@ impl User {
             .optional()?)
     }
 
+    /// Reads the row, waiting for a transaction that holds it locked to end
+    /// (the cache fill relies on this: see [`crate::user_cache`]).
+    pub async fn find_for_share(
+        conn: &mut AsyncPgConnection,
+        id: UserId,
+    ) -> Result<Option<User>, Error> {
+        Ok(users::table
+            .find(id.0)
+            .select(User::as_select())
+            .for_share()
+            .first(conn)
+            .await
+            .optional()?)
+    }
+
     /// Locks the row for the rest of the transaction.
     pub async fn find_for_update(
         conn: &mut AsyncPgConnection,
@@ -142,14 +158,19 @@ impl User {
     }
 
     /// Binds a Telegram identity to this user (the caller holds its row locked).
+    ///
+    /// This and the other writes below take the cache, which they invalidate
+    /// after the change: call them inside a transaction, so that a failure
+    /// of either rolls both back.
     pub async fn link_telegram(
         conn: &mut AsyncPgConnection,
+        cache: &UserCache,
         id: UserId,
         telegram_id: i64,
         telegram_username: Option<&str>,
         display_name: Option<&str>,
     ) -> Result<User, Error> {
-        Ok(diesel::update(users::table.find(id.0))
+        let user = diesel::update(users::table.find(id.0))
             .set((
                 users::telegram_id.eq(telegram_id),
                 users::telegram_username.eq(telegram_username),
@@ -157,30 +178,40 @@ impl User {
             ))
             .returning(User::as_returning())
             .get_result(conn)
-            .await?)
+            .await?;
+        cache.invalidate(id).await?;
+        Ok(user)
     }
 
-    pub async fn delete(conn: &mut AsyncPgConnection, id: UserId) -> Result<(), Error> {
+    pub async fn delete(
+        conn: &mut AsyncPgConnection,
+        cache: &UserCache,
+        id: UserId,
+    ) -> Result<(), Error> {
         diesel::delete(users::table.find(id.0))
             .execute(conn)
             .await?;
-        Ok(())
+        cache.invalidate(id).await
     }
 
     pub async fn mark_email_verified(
         conn: &mut AsyncPgConnection,
+        cache: &UserCache,
         id: UserId,
     ) -> Result<User, Error> {
-        Ok(diesel::update(users::table.find(id.0))
+        let user = diesel::update(users::table.find(id.0))
             .set(users::email_verified.eq(true))
             .returning(User::as_returning())
             .get_result(conn)
-            .await?)
+            .await?;
+        cache.invalidate(id).await?;
+        Ok(user)
     }
 
     /// Sets a new password hash; a reset also proves the address, so it can mark it verified.
     pub async fn set_password(
         conn: &mut AsyncPgConnection,
+        cache: &UserCache,
         id: UserId,
         password_hash: &str,
         verify_email: bool,
@@ -200,6 +231,6 @@ impl User {
                 .execute(conn)
                 .await?;
         }
-        Ok(())
+        cache.invalidate(id).await
     }
 }

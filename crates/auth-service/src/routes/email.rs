@@ -52,7 +52,7 @@ pub async fn verify(
         .run(async |conn| {
             conn.transaction::<_, Error, _>(async |conn| {
                 let user = account_tokens::redeem(conn, Purpose::VerifyEmail, &hash, now).await?;
-                User::mark_email_verified(conn, user.id()).await
+                User::mark_email_verified(conn, &state.users, user.id()).await
             })
             .await
         })

@@ -57,7 +57,7 @@ pub async fn reset(
         .run(async |conn| {
             conn.transaction::<_, Error, _>(async |conn| {
                 let user = account_tokens::redeem(conn, Purpose::ResetPassword, &hash, now).await?;
-                User::set_password(conn, user.id(), &password_hash, true).await?;
+                User::set_password(conn, &state.users, user.id(), &password_hash, true).await?;
                 // Inside the transaction: if Redis fails, the password stays as it was.
                 state.sessions.revoke_all(user.id()).await?;
                 Ok(user.id())
@@ -94,7 +94,7 @@ pub async fn change(
         .db
         .run(async |conn| {
             conn.transaction::<_, Error, _>(async |conn| {
-                User::set_password(conn, user_id, &password_hash, false).await?;
+                User::set_password(conn, &state.users, user_id, &password_hash, false).await?;
                 state
                     .sessions
                     .revoke_all_but(user_id, Some(auth.session_id))

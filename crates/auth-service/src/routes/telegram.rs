@@ -205,6 +205,7 @@ pub async fn confirm(
                         });
                         let user = User::link_telegram(
                             conn,
+                            &state.users,
                             caller.id(),
                             link.telegram_id,
                             link.username.as_deref(),
@@ -215,12 +216,13 @@ pub async fn confirm(
                     }
                     Some(holder) => {
                         // Merge: the Telegram-only account goes, its identity comes along.
-                        User::delete(conn, holder.id()).await?;
+                        User::delete(conn, &state.users, holder.id()).await?;
                         let username = link.username.clone().or(holder.telegram_username.clone());
                         let display_name =
                             caller.display_name.clone().or(holder.display_name.clone());
                         let user = User::link_telegram(
                             conn,
+                            &state.users,
                             caller.id(),
                             link.telegram_id,
                             username.as_deref(),

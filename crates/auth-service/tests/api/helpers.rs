@@ -43,21 +43,23 @@ pub async fn spawn_app_with(overrides: Overrides) -> TestApp {
     start(db, overrides).await
 }
 
-/// An app whose database connections go through `proxy`.
-pub async fn spawn_app_routing_db(proxy: &test_support::TcpProxy) -> TestApp {
+/// An app whose database connections go through a proxy the test controls.
+pub async fn spawn_app_behind_db_proxy() -> (TestApp, test_support::TcpProxy) {
     let db = TestDatabase::create("auth").await;
     auth_service::db::run_migrations(db.url())
         .await
         .expect("migrate");
+    let proxy = test_support::TcpProxy::start(&test_support::host_port(db.url(), 5432)).await;
     let routed = test_support::with_host(db.url(), proxy.addr());
-    start(
+    let app = start(
         db,
         vec![
             ("DATABASE_URL", routed),
             ("DEPENDENCY_TIMEOUT_MS", "1000".into()),
         ],
     )
-    .await
+    .await;
+    (app, proxy)
 }
 
 async fn start(db: TestDatabase, overrides: Overrides) -> TestApp {

@@ -18,3 +18,4 @@ mod register;
 mod sessions;
 mod telegram;
 mod tokens;
+mod user_cache;

@@ -72,14 +72,7 @@ async fn redis_down_answers_503_changes_nothing_and_recovers_by_itself() {
 
 #[tokio::test]
 async fn postgres_down_answers_503_changes_nothing_and_recovers_by_itself() {
-    let db_proxy_target = host_port(
-        &std::env::var("TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into()),
-        5432,
-    );
-    let proxy = TcpProxy::start(&db_proxy_target).await;
-    // The app's DATABASE_URL is set after the database exists: route it through the proxy.
-    let app = crate::helpers::spawn_app_routing_db(&proxy).await;
+    let (app, proxy) = crate::helpers::spawn_app_behind_db_proxy().await;
     let tokens = app.signed_up("ann@example.com").await;
 
     proxy.set_mode(ProxyMode::Refuse);
