@@ -1,10 +1,12 @@
 //! Redis connections, with the key prefix and a deadline on every use.
 //!
 //! A Redis multiplexed connection may be used by many requests at once (their
-//! commands are pipelined on one socket), so requests share `REDIS_POOL_SIZE`
-//! of them, taken in turn, instead of checking one out of a pool: deadpool-redis
-//! sends a `PING` at every checkout, a second round trip for every request.
-//! Connections are made on first use. When a command fails or outlives the
+//! commands are pipelined on one socket), so requests share up to
+//! `REDIS_POOL_SIZE` of them instead of checking one out of a pool:
+//! deadpool-redis sends a `PING` at every checkout, a second round trip for
+//! every request. Each thread keeps to one connection (see [`thread_slot`]):
+//! an actix worker's requests share their worker's socket, and no request
+//! wakes another thread. Connections are made on first use. When a command fails or outlives the
 //! deadline, every connection made until then is dropped (they all lead to
 //! the server that just failed, and nothing else would notice that an idle
 //! one died) and made anew on next use, so the service recovers by itself
@@ -34,8 +36,6 @@ struct Shared {
     client: redis::Client,
     config: AsyncConnectionConfig,
     slots: Box<[Slot]>,
-    /// The slot the next request uses.
-    next: AtomicUsize,
     /// How many connections were made so far: the next one's number.
     made: AtomicU64,
     /// Requests waiting for a connection to be made (for the pool gauges).
@@ -95,6 +95,18 @@ impl Drop for DiscardOnDrop<'_> {
     }
 }
 
+/// The slot of the calling thread. A multiplexed connection's socket is
+/// driven by a task on the runtime of the thread that made it; keeping each
+/// thread (each actix worker) to its own connection keeps every request on its
+/// own thread and lets the requests in flight on it share writes and reads.
+fn thread_slot() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SLOT: usize = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
+    SLOT.with(|slot| *slot)
+}
+
 impl Redis {
     /// Prepares the connections; they are made on first use and remade after failures.
     pub fn new(
@@ -115,7 +127,6 @@ impl Redis {
                 client,
                 config,
                 slots,
-                next: AtomicUsize::new(0),
                 made: AtomicU64::new(0),
                 waiting: AtomicUsize::new(0),
             }),
@@ -140,7 +151,7 @@ impl Redis {
     ) -> Result<T, Error> {
         deadline(self.timeout, Dependency::Redis, async {
             let shared = &self.shared;
-            let index = shared.next.fetch_add(1, Ordering::Relaxed) % shared.slots.len();
+            let index = thread_slot() % shared.slots.len();
             let slot = &shared.slots[index];
             // Armed until the work succeeds: a failed connect counts too.
             let mut guard = DiscardOnDrop {
@@ -195,5 +206,24 @@ impl Redis {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thread_slot;
+
+    #[test]
+    fn a_thread_keeps_its_slot_and_threads_get_different_ones() {
+        let mine = thread_slot();
+        assert_eq!(thread_slot(), mine);
+        let others: Vec<usize> = (0..3)
+            .map(|_| std::thread::spawn(thread_slot).join().expect("thread"))
+            .collect();
+        let mut all = others.clone();
+        all.push(mine);
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 4, "{mine} {others:?}");
     }
 }
