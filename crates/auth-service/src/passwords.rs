@@ -4,8 +4,11 @@
 //! stall every other request, and run on an unbounded pool a burst of logins
 //! would oversubscribe the cores. So it runs on one thread per core, off the
 //! executor; the rest wait their turn. Those threads run at the lowest priority
-//! (nice 19): when requests and hashes compete for a core, the requests go
-//! first, so a burst of logins barely delays `/me` (docs/benchmarks.md).
+//! (`SCHED_IDLE` on Linux, nice 19 elsewhere): when requests and hashes compete
+//! for a core, the requests go first, so a burst of logins barely delays `/me`
+//! (docs/benchmarks.md). `SCHED_IDLE` and not only nice 19: the scheduler then
+//! takes the core from a hash at once for any woken request, where a nice-19
+//! thread may finish its time slice first (milliseconds).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -21,6 +24,20 @@ const QUEUE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Makes the calling thread yield to every other: `SCHED_IDLE` where there is one.
+fn lower_own_priority() -> Result<(), thread_priority::Error> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    return thread_priority::set_thread_priority_and_policy(
+        thread_priority::thread_native_id(),
+        thread_priority::ThreadPriority::Min,
+        thread_priority::ThreadSchedulePolicy::Normal(
+            thread_priority::NormalThreadSchedulePolicy::Idle,
+        ),
+    );
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min)
+}
+
 /// The bcrypt threads: they take jobs until every sender is gone.
 fn start_workers(count: usize) -> Result<mpsc::Sender<Job>, Error> {
     let (sender, receiver) = mpsc::channel::<Job>();
@@ -30,9 +47,7 @@ fn start_workers(count: usize) -> Result<mpsc::Sender<Job>, Error> {
         std::thread::Builder::new()
             .name(format!("bcrypt-{n}"))
             .spawn(move || {
-                if let Err(err) = thread_priority::set_current_thread_priority(
-                    thread_priority::ThreadPriority::Min,
-                ) {
+                if let Err(err) = lower_own_priority() {
                     tracing::warn!(error = ?err, "bcrypt thread keeps normal priority");
                 }
                 loop {
@@ -168,34 +183,27 @@ mod tests {
         );
     }
 
-    /// The nice value of the calling thread (field 19 of its stat line).
-    #[cfg(target_os = "linux")]
-    fn own_niceness() -> i32 {
-        let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("stat");
-        // Fields after the command name, which is in parentheses and may hold spaces.
-        let rest = &stat[stat.rfind(')').expect("comm") + 2..];
-        rest.split(' ')
-            .nth(16)
-            .expect("nice")
-            .parse()
-            .expect("number")
-    }
-
     #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn hashes_run_on_bcrypt_threads_of_the_lowest_priority() {
         let hasher = PasswordHasher::new(4).expect("hasher");
-        let (name, nice) = hasher
+        let (name, policy) = hasher
             .run(|| {
                 let name = std::thread::current().name().map(str::to_owned);
-                Ok((name, own_niceness()))
+                Ok((name, thread_priority::thread_schedule_policy()))
             })
             .await
             .expect("run");
+        let idle = thread_priority::ThreadSchedulePolicy::Normal(
+            thread_priority::NormalThreadSchedulePolicy::Idle,
+        );
         assert!(name.is_some_and(|n| n.starts_with("bcrypt-")));
-        assert_eq!(nice, 19);
+        assert_eq!(policy.expect("policy"), idle);
         // The executor's own threads keep theirs.
-        assert!(own_niceness() < 19);
+        assert_ne!(
+            thread_priority::thread_schedule_policy().expect("policy"),
+            idle
+        );
     }
 
     #[tokio::test]
