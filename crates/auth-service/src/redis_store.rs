@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use redis::AsyncConnectionConfig;
+use redis::{AsyncConnectionConfig, IntoConnectionInfo};
 use redis::aio::MultiplexedConnection;
 
 use crate::db::deadline;
@@ -115,7 +115,15 @@ impl Redis {
         prefix: &str,
         timeout: Duration,
     ) -> Result<Self, Error> {
-        let client = redis::Client::open(url).map_err(Error::internal)?;
+        // Requests share a socket, so one's commands often go out while another's
+        // are unanswered: with Nagle's algorithm on, they would wait for Redis's
+        // acknowledgement, which a delayed ACK can hold back for 40 ms.
+        let tcp = redis::io::tcp::TcpSettings::default().set_nodelay(true);
+        let info = url
+            .into_connection_info()
+            .map_err(Error::internal)?
+            .set_tcp_settings(tcp);
+        let client = redis::Client::open(info).map_err(Error::internal)?;
         // The deadline bounds every use; these only stop a dead socket from
         // being waited on for longer.
         let config = AsyncConnectionConfig::new()
