@@ -166,27 +166,13 @@ async fn forgot_answers_alike_for_known_and_unknown_emails_and_mails_only_the_kn
     assert_eq!(mail.messages().len(), 2);
 }
 
-async fn reset_token(
-    app: &crate::helpers::TestApp,
-    mail: &test_support::SmtpSink,
-    nth: usize,
-) -> String {
-    let answer = app
-        .post("/api/v1/auth/password/forgot", json!({"email": ANN}))
-        .await;
-    assert_eq!(answer.status, StatusCode::ACCEPTED);
-    mail.wait_for(ANN, nth, MAIL_WAIT).await[nth - 1]
-        .token_for("reset-password")
-        .expect("reset token")
-}
-
 #[tokio::test]
 async fn a_reset_sets_the_password_ends_every_session_and_verifies_the_email() {
     let (app, mail) = spawn_app_with_mail(vec![]).await;
     let phone = app.signed_up(ANN).await;
     let laptop = app.login(ANN, PASSWORD).await.tokens();
     mail.wait_for(ANN, 1, MAIL_WAIT).await;
-    let token = reset_token(&app, &mail, 2).await;
+    let token = app.reset_token(&mail, ANN, 2).await;
 
     // A refused password uses up no token.
     app.post(
@@ -231,8 +217,8 @@ async fn an_expired_or_replaced_reset_token_is_refused() {
     let (app, mail) = spawn_app_with_mail(vec![("RESET_TOKEN_TTL_SECS", "1".into())]).await;
     app.signed_up(ANN).await;
     mail.wait_for(ANN, 1, MAIL_WAIT).await;
-    let first = reset_token(&app, &mail, 2).await;
-    let second = reset_token(&app, &mail, 3).await;
+    let first = app.reset_token(&mail, ANN, 2).await;
+    let second = app.reset_token(&mail, ANN, 3).await;
     app.post(
         "/api/v1/auth/password/reset",
         json!({"token": first, "password": "a brand new secret"}),

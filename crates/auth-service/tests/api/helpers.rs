@@ -335,6 +335,24 @@ impl TestApp {
         .await
     }
 
+    /// Asks for a password reset of `email` and returns the token of the
+    /// reset email, the `nth` email `mail` got for that address.
+    pub async fn reset_token(
+        &self,
+        mail: &test_support::SmtpSink,
+        email: &str,
+        nth: usize,
+    ) -> String {
+        let answer = self
+            .post("/api/v1/auth/password/forgot", json!({"email": email}))
+            .await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED);
+        mail.wait_for(email, nth, std::time::Duration::from_secs(10))
+            .await[nth - 1]
+            .token_for("reset-password")
+            .expect("reset token")
+    }
+
     /// Number of rows in `users`, straight from the database.
     pub async fn user_count(&self) -> i64 {
         use diesel::dsl::count_star;

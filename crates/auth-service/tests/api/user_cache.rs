@@ -84,13 +84,7 @@ async fn a_password_reset_shows_the_email_as_verified_on_every_replica() {
     let before = me_at(&app, &other, &session.access_token).await;
     assert_eq!(before.body["email_verified"], false);
 
-    let answer = app
-        .post("/api/v1/auth/password/forgot", json!({"email": ANN}))
-        .await;
-    assert_eq!(answer.status, StatusCode::ACCEPTED);
-    let token = mail.wait_for(ANN, 2, MAIL_WAIT).await[1]
-        .token_for("reset-password")
-        .expect("reset token");
+    let token = app.reset_token(&mail, ANN, 2).await;
     let reset = app
         .post(
             "/api/v1/auth/password/reset",
