@@ -119,6 +119,9 @@ impl Application {
         let state = web::Data::new(state);
         let shared = state.clone();
         let server = HttpServer::new(move || app(shared.clone()))
+            // A response written in more than one piece must not wait for the
+            // client's acknowledgement of the first (Nagle's algorithm).
+            .tcp_nodelay(true)
             .listen(listener)?
             .shutdown_timeout(SHUTDOWN_GRACE_SECS)
             .run();
