@@ -1,10 +1,12 @@
 //! The pages and their assets, embedded into the binary at compile time from
 //! `static/`, so the service ships as one file and serves exactly what was built.
+//! Each page is its own content in `static/pages/`, put into the frame all
+//! pages share (`static/layout.html`) by `build.rs`.
 
 /// One embedded file.
 #[derive(Debug, Clone, Copy)]
 pub struct Asset {
-    /// Its path under `static/`.
+    /// Its path under `static/` (for a page, the file of its content).
     pub file: &'static str,
     pub content_type: &'static str,
     pub body: &'static [u8],
@@ -20,24 +22,35 @@ macro_rules! embed {
     };
 }
 
+/// A page built by `build.rs` from `static/pages/{file}` and `static/layout.html`.
+macro_rules! page {
+    ($file:literal) => {
+        Asset {
+            file: concat!("pages/", $file),
+            content_type: HTML,
+            body: include_bytes!(concat!(env!("OUT_DIR"), "/pages/", $file)),
+        }
+    };
+}
+
 const HTML: &str = "text/html; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// The pages: the URL path people open, and the HTML answered there.
 pub const PAGES: &[(&str, Asset)] = &[
-    ("/", embed!("index.html", HTML)),
-    ("/signup", embed!("signup.html", HTML)),
-    ("/login", embed!("login.html", HTML)),
-    ("/link", embed!("link.html", HTML)),
-    ("/verify-email", embed!("verify-email.html", HTML)),
-    ("/forgot-password", embed!("forgot-password.html", HTML)),
-    ("/reset-password", embed!("reset-password.html", HTML)),
-    ("/account", embed!("account.html", HTML)),
+    ("/", page!("index.html")),
+    ("/signup", page!("signup.html")),
+    ("/login", page!("login.html")),
+    ("/link", page!("link.html")),
+    ("/verify-email", page!("verify-email.html")),
+    ("/forgot-password", page!("forgot-password.html")),
+    ("/reset-password", page!("reset-password.html")),
+    ("/account", page!("account.html")),
 ];
 
 /// The page answered (with 404) for any unknown path.
-pub const NOT_FOUND_PAGE: Asset = embed!("not-found.html", HTML);
+pub const NOT_FOUND_PAGE: Asset = page!("not-found.html");
 
 /// Style sheets and scripts, served under `/static/{file}`.
 pub const ASSETS: &[Asset] = &[
@@ -73,6 +86,51 @@ mod tests {
             let letters = rest.bytes().take_while(u8::is_ascii_lowercase).count();
             letters > 0 && rest.as_bytes().get(letters) == Some(&b'=')
         })
+    }
+
+    /// Each page is whole: its content inside the shared frame, with a title
+    /// of its own, and every placeholder of the layout filled in.
+    #[test]
+    fn pages_are_built_into_the_layout() {
+        let pages = PAGES.iter().map(|(_, a)| a).chain([&NOT_FOUND_PAGE]);
+        let mut titles = std::collections::HashSet::new();
+        for page in pages {
+            let html = std::str::from_utf8(page.body).expect("utf-8");
+            assert!(html.starts_with("<!doctype html>\n"), "{}", page.file);
+            assert!(
+                html.ends_with("</main>\n</body>\n</html>\n"),
+                "{}",
+                page.file
+            );
+            assert!(!html.contains("{{"), "{}: a placeholder is left", page.file);
+            assert!(
+                !html.contains("<!-- title:"),
+                "{}: settings are left",
+                page.file
+            );
+            assert_eq!(html.matches("<main").count(), 1, "{}", page.file);
+            let title = html
+                .split_once("<title>")
+                .and_then(|(_, rest)| rest.split_once(" · Finance Bot</title>"))
+                .map(|(title, _)| title)
+                .expect("a title");
+            assert!(
+                !title.is_empty() && titles.insert(title),
+                "{}: {title:?}",
+                page.file
+            );
+            let scripts = html.matches("<script type=\"module\"").count();
+            let notices = html.matches("<noscript>").count();
+            assert_eq!(
+                scripts, notices,
+                "{}: a script page says it needs one",
+                page.file
+            );
+        }
+        let login = std::str::from_utf8(page("/login").expect("login").body).expect("utf-8");
+        assert!(login.contains("<script type=\"module\" src=\"/static/js/login.js\"></script>"));
+        let not_found = std::str::from_utf8(NOT_FOUND_PAGE.body).expect("utf-8");
+        assert!(!not_found.contains("<script") && !not_found.contains("<noscript>"));
     }
 
     /// Every script and style a page names is embedded, and no page carries inline
