@@ -68,6 +68,9 @@ impl Application {
                 .wrap(from_fn(service_kit::request_id::access_log))
                 .configure(routes)
         })
+        // A response written in more than one piece (a page, a proxied answer)
+        // must not wait for the browser's acknowledgement of the first.
+        .tcp_nodelay(true)
         .listen(listener)?
         .run();
         // Bound now, so a test learns the port of 127.0.0.1:0; served once running.
