@@ -163,16 +163,9 @@ async fn a_telegram_link_is_confirmed_in_the_browser_with_a_clear_result_each_ti
     let address = email("tim");
     stack.register_directly(&address).await;
     // Telegram user 777 belongs to another account already.
-    let other = stack.register_directly(&email("other")).await;
-    let code = stack.link_code(777, "someone_else").await;
-    let linked = client()
-        .post(format!("{}/api/v1/auth/telegram/confirm", stack.auth))
-        .bearer_auth(other["access_token"].as_str().unwrap())
-        .json(&json!({"code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(linked.status(), 200);
+    stack
+        .telegram_taken_by(&email("other"), 777, "someone_else")
+        .await;
 
     let browser = Browser::start().await;
     // Signed out: log in first, and come back to the link.
@@ -248,16 +241,9 @@ async fn a_telegram_account_of_another_person_is_refused() {
     let stack = spawn_stack(&[]).await;
     let address = email("una");
     stack.register_directly(&address).await;
-    let other = stack.register_directly(&email("owner")).await;
-    let code = stack.link_code(888, "owner_tg").await;
-    let linked = client()
-        .post(format!("{}/api/v1/auth/telegram/confirm", stack.auth))
-        .bearer_auth(other["access_token"].as_str().unwrap())
-        .json(&json!({"code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(linked.status(), 200);
+    stack
+        .telegram_taken_by(&email("owner"), 888, "owner_tg")
+        .await;
 
     let browser = Browser::start().await;
     browser.goto(&stack.url("/login")).await;

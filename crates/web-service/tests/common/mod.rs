@@ -152,6 +152,21 @@ impl Stack {
         assert_eq!(answer.status(), 201);
         answer.json().await.unwrap()
     }
+
+    /// A new account (at `email`) that Telegram user `telegram_id` is bound to,
+    /// made through the auth service directly.
+    pub async fn telegram_taken_by(&self, email: &str, telegram_id: i64, username: &str) {
+        let owner = self.register_directly(email).await;
+        let code = self.link_code(telegram_id, username).await;
+        let linked = client()
+            .post(format!("{}/api/v1/auth/telegram/confirm", self.auth))
+            .bearer_auth(owner["access_token"].as_str().unwrap())
+            .json(&json!({"code": code}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(linked.status(), 200);
+    }
 }
 
 /// A fresh address for each account, so tests never collide.
