@@ -377,21 +377,8 @@ fn metric_macros(code: &str) -> Vec<(String, MetricKind)> {
 /// `ignoring ()`, `group_left ()`, `group_right ()`), durations (`[5m]`), strings,
 /// numbers nor Grafana variables (`$__rate_interval`).
 pub fn promql_metric_names(expr: &str) -> BTreeSet<String> {
-    const KEYWORDS: &[&str] = &[
-        "by",
-        "without",
-        "on",
-        "ignoring",
-        "group_left",
-        "group_right",
-        "bool",
-        "and",
-        "or",
-        "unless",
-        "offset",
-        "inf",
-        "nan",
-    ];
+    // Keywords besides the label-list ones below.
+    const KEYWORDS: &[&str] = &["bool", "and", "or", "unless", "offset", "inf", "nan"];
     const LABEL_LISTS: &[&str] = &[
         "by",
         "without",
@@ -400,6 +387,10 @@ pub fn promql_metric_names(expr: &str) -> BTreeSet<String> {
         "group_left",
         "group_right",
     ];
+    let is_keyword = |word: &str| {
+        let lower = word.to_ascii_lowercase();
+        KEYWORDS.contains(&lower.as_str()) || LABEL_LISTS.contains(&lower.as_str())
+    };
     let chars: Vec<char> = expr.chars().collect();
     let mut names = BTreeSet::new();
     let mut i = 0;
@@ -459,7 +450,7 @@ pub fn promql_metric_names(expr: &str) -> BTreeSet<String> {
                         && !LABEL_LISTS.contains(&word.as_str()));
                 if LABEL_LISTS.contains(&word.as_str()) {
                     skip_next_parens = true;
-                } else if !is_call && !KEYWORDS.contains(&word.to_ascii_lowercase().as_str()) {
+                } else if !is_call && !is_keyword(&word) {
                     names.insert(word);
                 }
             }

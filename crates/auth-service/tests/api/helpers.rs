@@ -262,9 +262,14 @@ impl TestApp {
     }
 
     pub async fn me(&self, access_token: &str) -> Answer {
+        self.me_at(&self.address, access_token).await
+    }
+
+    /// `/me` asked of the instance at `address` (see [`TestApp::second_instance`]).
+    pub async fn me_at(&self, address: &str, access_token: &str) -> Answer {
         Answer::from(
             self.client
-                .get(self.url("/api/v1/auth/me"))
+                .get(format!("{address}/api/v1/auth/me"))
                 .bearer_auth(access_token)
                 .send()
                 .await

@@ -12,23 +12,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use test_support::ProxyMode;
 
-use crate::helpers::{Answer, PASSWORD, TestApp, spawn_app, spawn_app_with_mail};
+use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with_mail};
 
 const MAIL_WAIT: Duration = Duration::from_secs(10);
 const ANN: &str = "ann@example.com";
 const TG: i64 = 424_242;
-
-/// `/me` asked of the replica at `address`.
-async fn me_at(app: &TestApp, address: &str, access_token: &str) -> Answer {
-    let response = app
-        .client
-        .get(format!("{address}/api/v1/auth/me"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .expect("request");
-    Answer::from(response).await
-}
 
 async fn cached(app: &TestApp, user: UserId) -> Option<Value> {
     let bytes = app.state.users.cached(user).await.expect("redis");
@@ -42,15 +30,12 @@ async fn a_change_made_through_one_replica_shows_at_once_on_another() {
     let ann = app.signed_up(ANN).await;
     let ann_id = UserId(ann.user.id.0);
 
-    let first = me_at(&app, &other, &ann.access_token).await;
+    let first = app.me_at(&other, &ann.access_token).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     assert_eq!(first.body["email_verified"], false);
     assert_eq!(cached(&app, ann_id).await, Some(first.body.clone()));
     // A hit answers exactly what the database would.
-    assert_eq!(
-        me_at(&app, &other, &ann.access_token).await.body,
-        first.body
-    );
+    assert_eq!(app.me_at(&other, &ann.access_token).await.body, first.body);
 
     // Email verification through the first replica.
     let token = mail.wait_for(ANN, 1, MAIL_WAIT).await[0]
@@ -60,7 +45,7 @@ async fn a_change_made_through_one_replica_shows_at_once_on_another() {
         .post("/api/v1/auth/email/verify", json!({"token": token}))
         .await;
     assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
-    let after = me_at(&app, &other, &ann.access_token).await;
+    let after = app.me_at(&other, &ann.access_token).await;
     assert_eq!(after.body["email_verified"], true);
     assert_eq!(after.body, verified.body);
 
@@ -68,7 +53,7 @@ async fn a_change_made_through_one_replica_shows_at_once_on_another() {
     let code = app.link_code(TG).await;
     let linked = app.confirm(&ann.access_token, &code).await;
     assert_eq!(linked.status, StatusCode::OK, "{}", linked.body);
-    let after = me_at(&app, &other, &ann.access_token).await;
+    let after = app.me_at(&other, &ann.access_token).await;
     assert_eq!(after.body["telegram_id"], TG);
     assert_eq!(after.body, linked.body);
     assert_eq!(cached(&app, ann_id).await, Some(after.body));
@@ -81,7 +66,7 @@ async fn a_password_reset_shows_the_email_as_verified_on_every_replica() {
     app.signed_up(ANN).await;
     mail.wait_for(ANN, 1, MAIL_WAIT).await;
     let session = app.login(ANN, PASSWORD).await.tokens();
-    let before = me_at(&app, &other, &session.access_token).await;
+    let before = app.me_at(&other, &session.access_token).await;
     assert_eq!(before.body["email_verified"], false);
 
     let token = app.reset_token(&mail, ANN, 2).await;
@@ -94,7 +79,7 @@ async fn a_password_reset_shows_the_email_as_verified_on_every_replica() {
     assert_eq!(reset.status, StatusCode::NO_CONTENT, "{}", reset.body);
 
     let fresh = app.login(ANN, "a brand new secret").await.tokens();
-    let after = me_at(&app, &other, &fresh.access_token).await;
+    let after = app.me_at(&other, &fresh.access_token).await;
     assert_eq!(after.status, StatusCode::OK);
     assert_eq!(after.body["email_verified"], true);
 }
