@@ -68,13 +68,13 @@ impl AppState {
             }
         };
         Ok(Self {
-            db,
             mailer,
             limits: RateLimiter::new(redis.clone(), settings.rate_limits.clone()),
             sessions: SessionStore::new(redis.clone(), settings.refresh_token_ttl),
             link_codes: LinkCodes::new(redis.clone()),
             nonces: NonceCache::new(redis.clone()),
-            users: UserCache::new(redis.clone()),
+            users: UserCache::new(redis.clone(), db.clone()),
+            db,
             redis,
             bot_signer: HmacSigner::new(settings.bot_hmac_secret.expose().as_bytes()),
             tokens: TokenIssuer {
@@ -155,6 +155,9 @@ impl Application {
         let _metrics = self
             .metrics
             .map(|listener| crate::metrics::serve(listener, self.state.clone()));
-        self.server.await
+        let watch = self.state.db.watch();
+        let stopped = self.server.await;
+        watch.abort();
+        stopped
     }
 }

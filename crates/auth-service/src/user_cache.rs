@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 use crate::db::Db;
 use crate::db::users::User;
-use crate::error::Error;
+use crate::error::{Dependency, Error};
 use crate::redis_store::Redis;
 use crate::sessions::SessionStore;
 
@@ -69,13 +69,15 @@ pub struct FillToken {
 #[derive(Clone)]
 pub struct UserCache {
     redis: Redis,
+    db: Db,
     store: Script,
 }
 
 impl UserCache {
-    pub fn new(redis: Redis) -> Self {
+    pub fn new(redis: Redis, db: Db) -> Self {
         Self {
             redis,
+            db,
             store: Script::new(STORE_SCRIPT),
         }
     }
@@ -89,7 +91,9 @@ impl UserCache {
     }
 
     /// Whether `access` is live and, when it is, the cached user object: the
-    /// session checks and the cache read share one pipeline.
+    /// session checks and the cache read share one pipeline. While the
+    /// database is down ([`Db::is_up`]) a hit is refused with 503 like any
+    /// answer that needs the database: the cache must not hide an outage.
     pub async fn lookup(&self, sessions: &SessionStore, access: &Claims) -> Result<Lookup, Error> {
         let entry_key = self.entry_key(access.sub);
         let (session, revoked, cached): (bool, bool, Option<Vec<u8>>) = self
@@ -102,6 +106,12 @@ impl UserCache {
             .await?;
         Ok(match (session && !revoked, cached) {
             (false, _) => Lookup::NotLive,
+            (true, Some(_)) if !self.db.is_up() => {
+                return Err(Error::unavailable(
+                    Dependency::Database,
+                    "the database is down",
+                ));
+            }
             (true, Some(body)) => Lookup::Hit(body),
             (true, None) => Lookup::Miss,
         })
@@ -109,9 +119,10 @@ impl UserCache {
 
     /// Reads the user object from the database and caches it unless the row
     /// changed meanwhile. `None`: there is no such user.
-    pub async fn fill(&self, db: &Db, user: UserId) -> Result<Option<Vec<u8>>, Error> {
+    pub async fn fill(&self, user: UserId) -> Result<Option<Vec<u8>>, Error> {
         let token = self.begin_fill(user).await?;
-        let Some(row) = db
+        let Some(row) = self
+            .db
             .run(async |conn| User::find_for_share(conn, user).await)
             .await?
         else {

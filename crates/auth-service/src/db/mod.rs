@@ -5,6 +5,9 @@ pub mod schema;
 pub mod users;
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use diesel::{Connection, RunQueryDsl};
@@ -22,11 +25,16 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/a
 /// Any number, as long as it is the same for every replica: it serialises migrations.
 const MIGRATION_LOCK_KEY: i64 = 0x6175_7468_6d69_6772; // "authmigr"
 
+/// How often [`Db::watch`] checks that the database answers.
+const WATCH_EVERY: Duration = Duration::from_millis(250);
+
 /// A pool of connections with a deadline on every use.
 #[derive(Clone)]
 pub struct Db {
     pool: deadpool::Pool<AsyncPgConnection>,
     timeout: Duration,
+    /// Whether the last use of the database reached it (see [`Db::is_up`]).
+    up: Arc<AtomicBool>,
 }
 
 impl Db {
@@ -66,7 +74,11 @@ impl Db {
             .runtime(deadpool_redis::Runtime::Tokio1)
             .build()
             .map_err(Error::internal)?;
-        Ok(Self { pool, timeout })
+        Ok(Self {
+            pool,
+            timeout,
+            up: Arc::new(AtomicBool::new(true)),
+        })
     }
 
     /// Runs `f` on a pooled connection; past the deadline the database counts as
@@ -90,7 +102,37 @@ impl Db {
             }
             result
         };
-        deadline(self.timeout, Dependency::Database, work).await
+        let result = deadline(self.timeout, Dependency::Database, work).await;
+        match &result {
+            Err(Error::Unavailable(Dependency::Database, _)) => self.up.store(false, Relaxed),
+            // Another dependency failed inside the work: nothing learnt of this one.
+            Err(Error::Unavailable(..)) => {}
+            // Any other answer, an error included, came from the database.
+            _ => self.up.store(true, Relaxed),
+        }
+        result
+    }
+
+    /// Whether the last use of the database, by a request or by [`Db::watch`],
+    /// reached it. An answer that does not read the database (`/me` from the
+    /// user cache) asks this first, so that an outage is still answered with
+    /// 503 as for every other request, not hidden by the cache.
+    pub fn is_up(&self) -> bool {
+        self.up.load(Relaxed)
+    }
+
+    /// Pings the database every 250 ms for as long as the returned task runs,
+    /// so [`Db::is_up`] turns false soon after the database stops answering
+    /// (within the dependency deadline and 250 ms), requests or not.
+    pub fn watch(&self) -> tokio::task::JoinHandle<()> {
+        let db = self.clone();
+        tokio::spawn(async move {
+            loop {
+                // The outcome is recorded by `run`; a failure is only logged there.
+                let _ = db.ping().await;
+                tokio::time::sleep(WATCH_EVERY).await;
+            }
+        })
     }
 
     pub fn status(&self) -> ::deadpool_redis::Status {

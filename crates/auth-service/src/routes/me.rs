@@ -14,7 +14,7 @@ pub async fn me(VerifiedAccess { claims, state }: VerifiedAccess) -> Result<Http
         Lookup::Hit(body) => body,
         Lookup::Miss => state
             .users
-            .fill(&state.db, claims.sub)
+            .fill(claims.sub)
             .await?
             // The account was removed (merged) while the token was live.
             .ok_or(Error::Unauthorized)?,
