@@ -9,6 +9,7 @@ use auth_types::dto::{
     TelegramStartRequest, TelegramStartResponse, TokenGetRequest, TokenResponse, UserResponse,
     VerifyEmailRequest,
 };
+use auth_types::problem::codes;
 
 use crate::{Access, Method, Operation, Route, Service};
 
@@ -63,16 +64,16 @@ pub fn routes() -> Vec<Route> {
             Op::api("register", "accounts", "Create an email account")
                 .json_body::<RegisterRequest>()
                 .answers::<TokenResponse>(201, TOKENS)
-                .problem(409, &["email_taken"])
-                .problem(429, &["rate_limited"]),
+                .problem(409, &[codes::EMAIL_TAKEN])
+                .problem(429, &[codes::RATE_LIMITED]),
         ),
         Route::post(
             "/api/v1/auth/login",
             Op::api("login", "accounts", "Log in with email and password")
                 .json_body::<LoginRequest>()
                 .answers::<TokenResponse>(200, TOKENS)
-                .problem(401, &["invalid_credentials"])
-                .problem(429, &["rate_limited"]),
+                .problem(401, &[codes::INVALID_CREDENTIALS])
+                .problem(429, &[codes::RATE_LIMITED]),
         ),
         Route::post(
             "/api/v1/auth/token/refresh",
@@ -83,8 +84,8 @@ pub fn routes() -> Vec<Route> {
             )
             .json_body::<RefreshRequest>()
             .answers::<TokenResponse>(200, "The rotated pair; the presented token stops working")
-            .problem(401, &["invalid_refresh_token", "token_reused"])
-            .problem(429, &["rate_limited"]),
+            .problem(401, &[codes::INVALID_REFRESH_TOKEN, codes::TOKEN_REUSED])
+            .problem(429, &[codes::RATE_LIMITED]),
         ),
         Route::post(
             "/api/v1/auth/logout",
@@ -110,7 +111,7 @@ pub fn routes() -> Vec<Route> {
             .json_body::<TelegramRegisterRequest>()
             .answers::<TokenResponse>(201, "A new user and its first session")
             .answers::<TokenResponse>(200, "The existing user and a new session")
-            .problem(429, &["rate_limited"]),
+            .problem(429, &[codes::RATE_LIMITED]),
         ),
         Route::post(
             "/api/v1/auth/telegram/start",
@@ -122,7 +123,7 @@ pub fn routes() -> Vec<Route> {
             .access(BotSignature)
             .json_body::<TelegramStartRequest>()
             .answers::<TelegramStartResponse>(201, "The code and the page that confirms it")
-            .problem(429, &["rate_limited"]),
+            .problem(429, &[codes::RATE_LIMITED]),
         ),
         Route::post(
             "/api/v1/auth/telegram/confirm",
@@ -134,8 +135,8 @@ pub fn routes() -> Vec<Route> {
             .access(Bearer)
             .json_body::<TelegramConfirmRequest>()
             .answers::<UserResponse>(200, "The user, now with telegram_id")
-            .problem(404, &["invalid_code"])
-            .problem(409, &["telegram_already_linked"]),
+            .problem(404, &[codes::INVALID_CODE])
+            .problem(409, &[codes::TELEGRAM_ALREADY_LINKED]),
         ),
         Route::post(
             "/api/v1/auth/token/get",
@@ -143,7 +144,7 @@ pub fn routes() -> Vec<Route> {
                 .access(BotSignature)
                 .json_body::<TokenGetRequest>()
                 .answers::<TokenResponse>(200, TOKENS)
-                .problem(404, &["not_registered"]),
+                .problem(404, &[codes::NOT_REGISTERED]),
         ),
         Route::post(
             "/api/v1/auth/token/refresh-telegram",
@@ -155,23 +156,23 @@ pub fn routes() -> Vec<Route> {
             .access(BotSignature)
             .json_body::<TelegramRefreshRequest>()
             .answers::<TokenResponse>(200, "The rotated pair")
-            .problem(401, &["invalid_refresh_token", "token_reused"])
-            .problem(429, &["rate_limited"]),
+            .problem(401, &[codes::INVALID_REFRESH_TOKEN, codes::TOKEN_REUSED])
+            .problem(429, &[codes::RATE_LIMITED]),
         ),
         Route::post(
             "/api/v1/auth/email/verify/send",
             Op::api("sendVerification", "email", "Send a verification email")
                 .access(Bearer)
                 .answers::<AcceptedResponse>(202, "On its way (nothing sent when verified)")
-                .problem(409, &["no_email"])
-                .problem(429, &["rate_limited"]),
+                .problem(409, &[codes::NO_EMAIL])
+                .problem(429, &[codes::RATE_LIMITED]),
         ),
         Route::post(
             "/api/v1/auth/email/verify",
             Op::api("verifyEmail", "email", "Use a verification token")
                 .json_body::<VerifyEmailRequest>()
                 .answers::<UserResponse>(200, "The user, with email_verified true")
-                .problem(404, &["invalid_code"]),
+                .problem(404, &[codes::INVALID_CODE]),
         ),
         Route::post(
             "/api/v1/auth/password/forgot",
@@ -181,7 +182,7 @@ pub fn routes() -> Vec<Route> {
                     202,
                     "The same answer whether the email has an account",
                 )
-                .problem(429, &["rate_limited"]),
+                .problem(429, &[codes::RATE_LIMITED]),
         ),
         Route::post(
             "/api/v1/auth/password/reset",
@@ -192,7 +193,7 @@ pub fn routes() -> Vec<Route> {
             )
             .json_body::<ResetPasswordRequest>()
             .answers_empty(204, "Changed; every session of the user is revoked")
-            .problem(404, &["invalid_code"]),
+            .problem(404, &[codes::INVALID_CODE]),
         ),
         Route::post(
             "/api/v1/auth/password/change",
@@ -200,7 +201,7 @@ pub fn routes() -> Vec<Route> {
                 .access(Bearer)
                 .json_body::<ChangePasswordRequest>()
                 .answers_empty(204, "Changed; every other session is revoked")
-                .problem(401, &["invalid_credentials"]),
+                .problem(401, &[codes::INVALID_CREDENTIALS]),
         ),
         Route::get(
             "/api/v1/auth/sessions",
@@ -223,7 +224,7 @@ pub fn routes() -> Vec<Route> {
             .access(Bearer)
             .uuid_path_param("id", "The session id (the sid claim)")
             .answers_empty(204, "Revoked")
-            .problem(404, &["not_found"]),
+            .problem(404, &[codes::NOT_FOUND]),
         ),
         Route::post(
             "/api/v1/auth/logout-all",

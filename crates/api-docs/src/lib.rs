@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use auth_types::Problem;
+use auth_types::problem::codes;
 use utoipa::ToSchema;
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn,
@@ -147,19 +148,23 @@ impl Operation {
         summary: &'static str,
     ) -> Self {
         Self::new(operation_id, tag, summary)
-            .problem(500, &["internal"])
-            .problem(503, &["unavailable"])
+            .problem(500, &[codes::INTERNAL])
+            .problem(503, &[codes::UNAVAILABLE])
     }
 
     pub fn access(mut self, access: Access) -> Self {
         self.access = access;
         match access {
             Access::Public | Access::RefreshCookie => {}
-            Access::Bearer => self = self.problem(401, &["unauthorized"]),
+            Access::Bearer => self = self.problem(401, &[codes::UNAUTHORIZED]),
             Access::BotSignature => {
                 self = self.problem(
                     401,
-                    &["invalid_signature", "stale_request", "replayed_request"],
+                    &[
+                        codes::INVALID_SIGNATURE,
+                        codes::STALE_REQUEST,
+                        codes::REPLAYED_REQUEST,
+                    ],
                 )
             }
         }
@@ -178,10 +183,10 @@ impl Operation {
 
     fn body<T: ToSchema>(mut self, required: bool) -> Self {
         self.body = Some((SchemaOf::of::<T>(), required));
-        self.problem(400, &["malformed_request"])
-            .problem(413, &["payload_too_large"])
-            .problem(415, &["unsupported_media_type"])
-            .problem(422, &["validation_failed"])
+        self.problem(400, &[codes::MALFORMED_REQUEST])
+            .problem(413, &[codes::PAYLOAD_TOO_LARGE])
+            .problem(415, &[codes::UNSUPPORTED_MEDIA_TYPE])
+            .problem(422, &[codes::VALIDATION_FAILED])
     }
 
     /// A path segment `{name}`, a UUID.

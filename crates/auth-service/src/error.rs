@@ -1,4 +1,5 @@
-//! The service's one error type and its mapping to the contract's problem+json.
+//! The service's one error type and its mapping to the contract's problem+json
+//! (written by `service_kit::problem`).
 //!
 //! Policy: every failure a client can cause maps to a 4xx with a stable `code`
 //! and a detail that is safe to show. A dependency that is down or too slow is
@@ -6,48 +7,29 @@
 //! statement or transaction, a 503 means nothing changed. Anything else is a
 //! bug: it is logged in full (cause chain) and answered as a bare 500 `internal`.
 
-use std::fmt;
-
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use auth_types::problem::PROBLEM_CONTENT_TYPE;
-use auth_types::{FieldError, Problem};
+use auth_types::FieldError;
+use auth_types::problem::codes;
+use db_kit::Failure;
+use service_kit::json::BodyError;
+use service_kit::problem::{self, problem_response};
+use session_guard::GuardError;
 
-/// A dependency whose failure turns into 503.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dependency {
-    Database,
-    Redis,
-    /// The mail server is not configured (no `SMTP_URL`).
-    Mail,
-    /// Every bcrypt thread is busy and the queue is too long.
-    PasswordHasher,
-}
+pub use service_kit::dependency::{BoxError, Dependency, DependencyError};
 
-impl fmt::Display for Dependency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Database => "database",
-            Self::Redis => "redis",
-            Self::Mail => "mail",
-            Self::PasswordHasher => "password hasher",
-        })
-    }
-}
-
-/// Seconds a client is asked to wait before repeating a request refused with 503.
-const RETRY_AFTER_SECS: &str = "2";
+/// The mail server is not configured (no `SMTP_URL`), or its queue is full.
+pub const MAIL: Dependency = Dependency::Named("mail");
+/// Every bcrypt thread is busy and the queue is too long.
+pub const PASSWORD_HASHER: Dependency = Dependency::Named("password hasher");
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("the request body is not a JSON object: {0}")]
-    MalformedRequest(String),
+    /// 400, 413, 415, or 422 for fields that do not fit the body's type.
+    #[error(transparent)]
+    Body(#[from] BodyError),
     #[error("request fields are invalid")]
     Validation(Vec<FieldError>),
-    #[error("the request body is not JSON")]
-    UnsupportedMediaType,
-    #[error("the request body is larger than the limit")]
-    PayloadTooLarge,
     #[error("missing, invalid, expired or revoked bearer token")]
     Unauthorized,
     #[error("invalid email or password")]
@@ -74,194 +56,119 @@ pub enum Error {
     NoEmail,
     #[error("rate limited for {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
-    #[error("method not allowed")]
-    MethodNotAllowed { allow: &'static str },
     #[error("email already taken")]
     EmailTaken,
     #[error("{0} is unavailable")]
-    Unavailable(
-        Dependency,
-        #[source] Option<Box<dyn std::error::Error + Send + Sync>>,
-    ),
+    Unavailable(Dependency, #[source] Option<BoxError>),
     #[error("internal error: {0}")]
-    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Internal(#[source] BoxError),
 }
 
 impl Error {
-    pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub fn internal(err: impl Into<BoxError>) -> Self {
         Self::Internal(err.into())
     }
 
-    pub fn unavailable(
-        dependency: Dependency,
-        err: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
+    pub fn unavailable(dependency: Dependency, err: impl Into<BoxError>) -> Self {
         Self::Unavailable(dependency, Some(err.into()))
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, String) {
+    /// The status, code and detail of the 4xx answers that need nothing else.
+    fn client_error(&self) -> Option<(StatusCode, &'static str, &'static str)> {
         use StatusCode as S;
-        match self {
-            Self::MalformedRequest(why) => (
-                S::BAD_REQUEST,
-                "malformed_request",
-                format!("The request body must be a JSON object ({why})."),
-            ),
-            Self::Validation(_) => (
-                S::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "Some fields are missing or invalid.".into(),
-            ),
-            Self::UnsupportedMediaType => (
-                S::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Send the body as JSON with Content-Type: application/json.".into(),
-            ),
-            Self::PayloadTooLarge => (
-                S::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "The request body is larger than 64 KiB.".into(),
-            ),
-            Self::Unauthorized => (
-                S::UNAUTHORIZED,
-                "unauthorized",
-                "A valid access token is required.".into(),
-            ),
+        Some(match self {
             Self::InvalidCredentials => (
                 S::UNAUTHORIZED,
-                "invalid_credentials",
-                "The email or password is wrong.".into(),
+                codes::INVALID_CREDENTIALS,
+                "The email or password is wrong.",
             ),
             Self::InvalidRefreshToken => (
                 S::UNAUTHORIZED,
-                "invalid_refresh_token",
-                "The refresh token is invalid, expired or revoked.".into(),
+                codes::INVALID_REFRESH_TOKEN,
+                "The refresh token is invalid, expired or revoked.",
             ),
             Self::TokenReused => (
                 S::UNAUTHORIZED,
-                "token_reused",
-                "This refresh token was already used; the session has been revoked.".into(),
+                codes::TOKEN_REUSED,
+                "This refresh token was already used; the session has been revoked.",
             ),
             Self::InvalidSignature => (
                 S::UNAUTHORIZED,
-                "invalid_signature",
-                "The request signature is missing, malformed or wrong.".into(),
+                codes::INVALID_SIGNATURE,
+                "The request signature is missing, malformed or wrong.",
             ),
             Self::StaleRequest => (
                 S::UNAUTHORIZED,
-                "stale_request",
-                "The request timestamp is too far from the server's clock.".into(),
+                codes::STALE_REQUEST,
+                "The request timestamp is too far from the server's clock.",
             ),
             Self::ReplayedRequest => (
                 S::UNAUTHORIZED,
-                "replayed_request",
-                "This request was already received.".into(),
+                codes::REPLAYED_REQUEST,
+                "This request was already received.",
             ),
             Self::NotRegistered => (
                 S::NOT_FOUND,
-                "not_registered",
-                "No account is bound to this Telegram user.".into(),
+                codes::NOT_REGISTERED,
+                "No account is bound to this Telegram user.",
             ),
             Self::InvalidCode => (
                 S::NOT_FOUND,
-                "invalid_code",
-                "The code is unknown, expired or already used.".into(),
+                codes::INVALID_CODE,
+                "The code is unknown, expired or already used.",
             ),
             Self::TelegramAlreadyLinked => (
                 S::CONFLICT,
-                "telegram_already_linked",
-                "This Telegram account or this user is already linked elsewhere.".into(),
+                codes::TELEGRAM_ALREADY_LINKED,
+                "This Telegram account or this user is already linked elsewhere.",
             ),
             Self::NoEmail => (
                 S::CONFLICT,
-                "no_email",
-                "This account has no email address.".into(),
-            ),
-            Self::RateLimited { retry_after_secs } => (
-                S::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("Too many attempts; try again in {retry_after_secs} seconds."),
-            ),
-            Self::NotFound => (S::NOT_FOUND, "not_found", "There is nothing here.".into()),
-            Self::MethodNotAllowed { allow } => (
-                S::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                format!("This resource only answers {allow}."),
+                codes::NO_EMAIL,
+                "This account has no email address.",
             ),
             Self::EmailTaken => (
                 S::CONFLICT,
-                "email_taken",
-                "An account with this email already exists.".into(),
+                codes::EMAIL_TAKEN,
+                "An account with this email already exists.",
             ),
-            Self::Unavailable(..) => (
-                S::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "The service is temporarily unavailable; try again shortly.".into(),
-            ),
-            Self::Internal(_) => (
-                S::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Something went wrong on our side.".into(),
-            ),
-        }
+            _ => return None,
+        })
     }
 }
 
-/// Writes `err` and every cause under it, for logs.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
-}
+service_kit::impl_dependency_error!(Error);
 
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
-        self.parts().0
+        match self {
+            Self::Body(body) => body.status_code(),
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(..) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => self
+                .client_error()
+                .map_or(StatusCode::INTERNAL_SERVER_ERROR, |(status, ..)| status),
+        }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let (status, code, detail) = self.parts();
         match self {
-            Self::Internal(_) => tracing::error!(error = %chain(self), "request failed"),
-            Self::Unavailable(dependency, _) => {
-                metrics::counter!("dependency_unavailable_total", "dependency" => dependency.to_string()).increment(1);
-                tracing::warn!(error = %chain(self), "dependency unavailable");
-            }
-            _ => {}
+            Self::Body(body) => body.error_response(),
+            Self::Validation(errors) => problem::validation_failed(errors.clone()),
+            Self::Unauthorized => problem::unauthorized(),
+            Self::NotFound => problem::not_found(),
+            Self::RateLimited { retry_after_secs } => problem::rate_limited(*retry_after_secs),
+            Self::Unavailable(dependency, _) => problem::dependency_unavailable(*dependency, self),
+            Self::Internal(_) => problem::internal(self),
+            _ => match self.client_error() {
+                Some((status, code, detail)) => problem_response(status, code, detail, Vec::new()),
+                None => problem::internal(self),
+            },
         }
-        let mut problem = Problem::new(
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("Error"),
-            code,
-            detail,
-        );
-        if let Self::Validation(errors) = self {
-            problem.errors = errors.clone();
-        }
-        let mut response = HttpResponse::build(status);
-        response.insert_header((header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE));
-        match self {
-            Self::Unauthorized => {
-                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-            }
-            Self::MethodNotAllowed { allow } => {
-                response.insert_header((header::ALLOW, *allow));
-            }
-            Self::Unavailable(..) => {
-                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
-            }
-            Self::RateLimited { retry_after_secs } => {
-                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-            }
-            _ => {}
-        }
-        // Serialising a struct of strings cannot fail; fall back to an empty body anyway.
-        response.body(serde_json::to_vec(&problem).unwrap_or_default())
     }
 }
 
@@ -276,28 +183,29 @@ fn conflict_for_constraint(constraint: &str) -> Option<Error> {
 
 impl From<diesel::result::Error> for Error {
     fn from(err: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind as Kind, Error as E};
-        match &err {
-            E::DatabaseError(Kind::UniqueViolation, info) => info
-                .constraint_name()
-                .and_then(conflict_for_constraint)
-                .unwrap_or_else(|| Self::internal(err)),
-            E::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _)
-            | E::BrokenTransactionManager => Self::unavailable(Dependency::Database, err),
+        match db_kit::classify(&err) {
+            Failure::UniqueViolation {
+                constraint: Some(constraint),
+            } => conflict_for_constraint(constraint).unwrap_or_else(|| Self::internal(err)),
+            Failure::Unavailable => Self::unavailable(Dependency::Database, err),
             _ => Self::internal(err),
         }
     }
 }
 
-impl From<diesel_async::pooled_connection::deadpool::PoolError> for Error {
-    fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+impl From<db_kit::PoolError> for Error {
+    fn from(err: db_kit::PoolError) -> Self {
         Self::unavailable(Dependency::Database, err)
     }
 }
 
-impl From<deadpool_redis::PoolError> for Error {
-    fn from(err: deadpool_redis::PoolError) -> Self {
-        Self::unavailable(Dependency::Redis, err)
+impl From<GuardError> for Error {
+    fn from(err: GuardError) -> Self {
+        match err {
+            GuardError::Unauthorized => Self::Unauthorized,
+            GuardError::Unavailable(dependency, source) => Self::Unavailable(dependency, source),
+            GuardError::Internal(source) => Self::Internal(source),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
-use crate::redis_store::Redis;
+use session_guard::Redis;
 
 pub const LINK_CODE_TTL_SECS: u64 = 600;
 
@@ -53,7 +53,7 @@ impl LinkCodes {
                     .arg(LINK_CODE_TTL_SECS)
                     .query_async::<()>(conn)
                     .await?;
-                Ok(())
+                Ok::<_, Error>(())
             })
             .await?;
         Ok(code)
@@ -64,7 +64,7 @@ impl LinkCodes {
         let key = self.key(code);
         let value: Option<String> = self
             .redis
-            .run(async |conn| Ok(redis::cmd("GET").arg(&key).query_async(conn).await?))
+            .run(async |conn| Ok::<_, Error>(redis::cmd("GET").arg(&key).query_async(conn).await?))
             .await?;
         value
             .map(|v| serde_json::from_str(&v).map_err(Error::internal))
@@ -76,7 +76,7 @@ impl LinkCodes {
         let key = self.key(code);
         let deleted: i64 = self
             .redis
-            .run(async |conn| Ok(redis::cmd("DEL").arg(&key).query_async(conn).await?))
+            .run(async |conn| Ok::<_, Error>(redis::cmd("DEL").arg(&key).query_async(conn).await?))
             .await?;
         Ok(deleted == 1)
     }

@@ -108,7 +108,7 @@ impl Mailer {
 }
 
 fn mail_unavailable() -> Error {
-    Error::Unavailable(crate::error::Dependency::Mail, None)
+    Error::Unavailable(crate::error::MAIL, None)
 }
 
 /// `smtp://host:port` is plain (a local mail catcher); with credentials it

@@ -4,7 +4,7 @@
 //! service's own events, recorded where they happen — sessions opened
 //! (`sessions.rs`), refreshes and reuse detections (`state.rs`), rate-limit
 //! refusals (`rate_limit.rs`), the bcrypt queue and time (`passwords.rs`),
-//! dependency failures (`error.rs`) and the pools (read at each scrape).
+//! dependency failures (`service_kit::problem`) and the pools (read at each scrape).
 //!
 //! `/metrics` is for the cluster, not the public: it is served on its own
 //! address (`METRICS_BIND_ADDR`), never on the API port. The names are those
@@ -43,19 +43,7 @@ fn describe() {
         metrics::Unit::Seconds,
         "Time of one bcrypt hash or check, queueing included"
     );
-    metrics::describe_counter!(
-        "dependency_unavailable_total",
-        "Requests answered 503 because PostgreSQL or Redis failed or was too slow, by dependency"
-    );
-    metrics::describe_gauge!(
-        "pool_connections",
-        "Connections of a pool (database, redis), by state: open or idle"
-    );
-    metrics::describe_gauge!(
-        "pool_waiting",
-        "Requests waiting for a connection of a pool"
-    );
-    metrics::describe_gauge!("pool_max_size", "The most connections a pool opens");
+    service_kit::metrics::describe_dependencies();
 }
 
 /// Serves `/metrics` on `listener`, reading the pool gauges at each scrape.

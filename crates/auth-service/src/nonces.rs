@@ -5,7 +5,7 @@
 use auth_types::signing::NONCE_TTL_SECS;
 
 use crate::error::Error;
-use crate::redis_store::Redis;
+use session_guard::Redis;
 
 #[derive(Clone)]
 pub struct NonceCache {
@@ -23,14 +23,16 @@ impl NonceCache {
         let set: Option<String> = self
             .redis
             .run(async |conn| {
-                Ok(redis::cmd("SET")
-                    .arg(&key)
-                    .arg(1)
-                    .arg("NX")
-                    .arg("EX")
-                    .arg(NONCE_TTL_SECS)
-                    .query_async(conn)
-                    .await?)
+                Ok::<_, Error>(
+                    redis::cmd("SET")
+                        .arg(&key)
+                        .arg(1)
+                        .arg("NX")
+                        .arg("EX")
+                        .arg(NONCE_TTL_SECS)
+                        .query_async(conn)
+                        .await?,
+                )
             })
             .await?;
         Ok(set.is_some())

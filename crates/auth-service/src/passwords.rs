@@ -134,7 +134,7 @@ impl PasswordHasher {
         waiting.decrement(1.0);
         // A queue this long means the service is saturated: refuse rather than hang.
         let _permit = permit
-            .map_err(|_| Error::Unavailable(crate::error::Dependency::PasswordHasher, None))?
+            .map_err(|_| Error::Unavailable(crate::error::PASSWORD_HASHER, None))?
             .map_err(Error::internal)?;
         let span = tracing::Span::current();
         let started = std::time::Instant::now();

@@ -17,7 +17,7 @@ use redis::Script;
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
-use crate::redis_store::Redis;
+use session_guard::Redis;
 
 /// KEYS[1]: the window's sorted set; ARGV[1]: window in ms; ARGV[2]: limit;
 /// ARGV[3]: a unique member for this request. Returns {allowed, retry_after_ms}.
@@ -190,14 +190,15 @@ impl RateLimiter {
         let (allowed, retry_ms): (i64, i64) = self
             .redis
             .run(async |conn| {
-                Ok(self
-                    .window
-                    .key(&key)
-                    .arg(u64::try_from(limit.window.as_millis()).unwrap_or(u64::MAX))
-                    .arg(limit.count)
-                    .arg(&member)
-                    .invoke_async(conn)
-                    .await?)
+                Ok::<_, Error>(
+                    self.window
+                        .key(&key)
+                        .arg(u64::try_from(limit.window.as_millis()).unwrap_or(u64::MAX))
+                        .arg(limit.count)
+                        .arg(&member)
+                        .invoke_async(conn)
+                        .await?,
+                )
             })
             .await?;
         if allowed == 1 {

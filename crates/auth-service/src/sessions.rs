@@ -1,23 +1,24 @@
 //! Login sessions in Redis.
 //!
-//! Keys (all under the configured prefix):
+//! Keys (all under the configured prefix; the layout is `session_guard::keys`,
+//! which every service's guard reads):
 //! - `session:{sid}` — hash: `user_id`, `refresh_jti` (the one live refresh
 //!   token), `created_at`, `last_used_at`, `user_agent`, `ip`; it expires with
 //!   the refresh lifetime, renewed at each rotation (a sliding session);
 //! - `user_sessions:{user_id}` — set of the user's session ids;
 //! - `revoked:{jti}` — a revoked access token, kept for the rest of its life.
 //!
-//! An access token is good while its session exists and its `jti` is not
-//! revoked: revoking a session kills all its access tokens at once.
+//! An access token is good while its session exists, belongs to its `sub`, and
+//! its `jti` is not revoked (`session_guard::AccessGuard`): revoking a session
+//! kills all its access tokens at once.
 
 use std::time::Duration;
 
 use auth_types::{Claims, SessionId, UserId};
 use redis::Script;
-use uuid::Uuid;
+use session_guard::{Redis, keys};
 
 use crate::error::Error;
-use crate::redis_store::Redis;
 
 /// Rotates a session's refresh token if the presented one is its current one;
 /// otherwise the presented token is a replay and the session is destroyed.
@@ -95,15 +96,11 @@ impl SessionStore {
     }
 
     fn session_key(&self, sid: SessionId) -> String {
-        self.redis.key("session", sid)
+        keys::session(&self.redis, sid)
     }
 
     fn user_sessions_key(&self, user: UserId) -> String {
-        self.redis.key("user_sessions", user)
-    }
-
-    fn revoked_key(&self, jti: Uuid) -> String {
-        self.redis.key("revoked", jti)
+        keys::user_sessions(&self.redis, user)
     }
 
     /// Opens a session whose live refresh token is `refresh` (counted in `auth_sessions_opened_total`).
@@ -124,7 +121,7 @@ impl SessionStore {
                     .hset_multiple(
                         &session_key,
                         &[
-                            ("user_id", refresh.sub.to_string()),
+                            (keys::SESSION_USER_ID, refresh.sub.to_string()),
                             ("refresh_jti", refresh.jti.to_string()),
                             ("created_at", now.to_string()),
                             ("last_used_at", now.to_string()),
@@ -159,17 +156,18 @@ impl SessionStore {
         let outcome: i64 = self
             .redis
             .run(async |conn| {
-                Ok(self
-                    .rotate
-                    .key(&session_key)
-                    .key(&user_key)
-                    .arg(presented.jti.to_string())
-                    .arg(next.jti.to_string())
-                    .arg(now)
-                    .arg(ttl)
-                    .arg(presented.sid.to_string())
-                    .invoke_async(conn)
-                    .await?)
+                Ok::<_, Error>(
+                    self.rotate
+                        .key(&session_key)
+                        .key(&user_key)
+                        .arg(presented.jti.to_string())
+                        .arg(next.jti.to_string())
+                        .arg(now)
+                        .arg(ttl)
+                        .arg(presented.sid.to_string())
+                        .invoke_async(conn)
+                        .await?,
+                )
             })
             .await?;
         Ok(match outcome {
@@ -177,27 +175,6 @@ impl SessionStore {
             0 => Rotation::NoSession,
             _ => Rotation::Reused,
         })
-    }
-
-    /// Whether an access token with these claims is still live (one round trip).
-    pub async fn access_is_live(&self, access: &Claims) -> Result<bool, Error> {
-        let (session, revoked): (bool, bool) = self
-            .redis
-            .run(async |conn| {
-                let mut pipe = redis::pipe();
-                self.queue_access_checks(&mut pipe, access);
-                Ok(pipe.query_async(conn).await?)
-            })
-            .await?;
-        Ok(session && !revoked)
-    }
-
-    /// Adds the checks of [`access_is_live`](Self::access_is_live) to `pipe`:
-    /// two answers, whether the session exists and whether the token is revoked.
-    /// The token is live when the first is true and the second false.
-    pub fn queue_access_checks(&self, pipe: &mut redis::Pipeline, access: &Claims) {
-        pipe.exists(self.session_key(access.sid))
-            .exists(self.revoked_key(access.jti));
     }
 
     /// Ends a session; `access` (when given) is deny-listed for the rest of its life.
@@ -221,12 +198,12 @@ impl SessionStore {
                 if let Some(access) = access {
                     let remaining = access.remaining_secs(now);
                     if remaining > 0 {
-                        pipe.set_ex(self.revoked_key(access.jti), 1u8, remaining)
+                        pipe.set_ex(keys::revoked(&self.redis, access.jti), 1u8, remaining)
                             .ignore();
                     }
                 }
                 pipe.query_async::<()>(conn).await?;
-                Ok(())
+                Ok::<_, Error>(())
             })
             .await?;
         metrics::counter!("auth_sessions_revoked_total", "scope" => "one").increment(1);
@@ -241,18 +218,19 @@ impl SessionStore {
     /// Ends every session of `user` except `keep`.
     pub async fn revoke_all_but(&self, user: UserId, keep: Option<SessionId>) -> Result<(), Error> {
         let user_key = self.user_sessions_key(user);
-        let session_prefix = self.redis.key("session", "");
+        let session_prefix = keys::session_prefix(&self.redis);
         let keep = keep.map(|sid| sid.to_string()).unwrap_or_default();
         let ended = self
             .redis
             .run(async |conn| {
-                Ok(self
-                    .revoke_all
-                    .key(&user_key)
-                    .arg(&session_prefix)
-                    .arg(&keep)
-                    .invoke_async::<i64>(conn)
-                    .await?)
+                Ok::<_, Error>(
+                    self.revoke_all
+                        .key(&user_key)
+                        .arg(&session_prefix)
+                        .arg(&keep)
+                        .invoke_async::<i64>(conn)
+                        .await?,
+                )
             })
             .await?;
         metrics::counter!("auth_sessions_revoked_total", "scope" => "all")
@@ -266,24 +244,29 @@ impl SessionStore {
         let ids: Vec<String> = self
             .redis
             .run(async |conn| {
-                Ok(redis::cmd("SMEMBERS")
-                    .arg(&user_key)
-                    .query_async(conn)
-                    .await?)
+                Ok::<_, Error>(
+                    redis::cmd("SMEMBERS")
+                        .arg(&user_key)
+                        .query_async(conn)
+                        .await?,
+                )
             })
             .await?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let keys: Vec<String> = ids.iter().map(|id| self.redis.key("session", id)).collect();
+        let session_keys: Vec<String> = ids
+            .iter()
+            .map(|id| keys::session(&self.redis, id))
+            .collect();
         let hashes: Vec<std::collections::HashMap<String, String>> = self
             .redis
             .run(async |conn| {
                 let mut pipe = redis::pipe();
-                for key in &keys {
+                for key in &session_keys {
                     pipe.hgetall(key);
                 }
-                Ok(pipe.query_async(conn).await?)
+                Ok::<_, Error>(pipe.query_async(conn).await?)
             })
             .await?;
         let mut sessions = Vec::new();
@@ -306,11 +289,13 @@ impl SessionStore {
         if !expired.is_empty() {
             self.redis
                 .run(async |conn| {
-                    Ok(redis::cmd("SREM")
-                        .arg(&user_key)
-                        .arg(&expired)
-                        .query_async::<()>(conn)
-                        .await?)
+                    Ok::<_, Error>(
+                        redis::cmd("SREM")
+                            .arg(&user_key)
+                            .arg(&expired)
+                            .query_async::<()>(conn)
+                            .await?,
+                    )
                 })
                 .await?;
         }
@@ -329,11 +314,13 @@ impl SessionStore {
         let owner: Option<String> = self
             .redis
             .run(async |conn| {
-                Ok(redis::cmd("HGET")
-                    .arg(&session_key)
-                    .arg("user_id")
-                    .query_async(conn)
-                    .await?)
+                Ok::<_, Error>(
+                    redis::cmd("HGET")
+                        .arg(&session_key)
+                        .arg(keys::SESSION_USER_ID)
+                        .query_async(conn)
+                        .await?,
+                )
             })
             .await?;
         if owner.as_deref() != Some(user.to_string().as_str()) {

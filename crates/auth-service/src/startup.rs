@@ -7,6 +7,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use auth_types::{HmacSigner, JwtKeys};
 use service_kit::metrics::MetricsListener;
+use session_guard::{AccessGuard, Redis};
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -16,12 +17,11 @@ use crate::mail::{MailSettings, Mailer};
 use crate::nonces::NonceCache;
 use crate::passwords::PasswordHasher;
 use crate::rate_limit::RateLimiter;
-use crate::redis_store::Redis;
+use crate::routes;
 use crate::sessions::SessionStore;
 use crate::state::AppState;
 use crate::tokens::TokenIssuer;
 use crate::user_cache::UserCache;
-use crate::{middleware, routes};
 
 /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 10;
@@ -43,12 +43,15 @@ impl AppState {
             settings.redis_pool_size,
             &settings.redis_key_prefix,
             timeout,
-        )?;
+        )
+        .map_err(Error::internal)?;
         let db = Db::new(
             settings.database_url.expose(),
             settings.db_pool_size,
             timeout,
-        )?;
+        )
+        .map_err(Error::internal)?;
+        let keys = JwtKeys::new(settings.jwt_secret.expose().as_bytes());
         let mailer = match &settings.smtp_url {
             Some(url) => Mailer::start(
                 MailSettings {
@@ -74,11 +77,12 @@ impl AppState {
             link_codes: LinkCodes::new(redis.clone()),
             nonces: NonceCache::new(redis.clone()),
             users: UserCache::new(redis.clone(), db.clone()),
+            guard: AccessGuard::new(keys.verifier().clone(), redis.clone()),
             db,
             redis,
             bot_signer: HmacSigner::new(settings.bot_hmac_secret.expose().as_bytes()),
             tokens: TokenIssuer {
-                keys: JwtKeys::new(settings.jwt_secret.expose().as_bytes()),
+                keys,
                 access_ttl: settings.access_token_ttl,
                 refresh_ttl: settings.refresh_token_ttl,
             },
@@ -101,12 +105,13 @@ pub fn app(
     >,
 > {
     App::new()
+        .app_data(web::Data::new(state.guard.clone()))
         .app_data(state)
-        .wrap(from_fn(middleware::body_limit))
+        .wrap(from_fn(service_kit::json::body_limit))
         .wrap(from_fn(crate::metrics::record_request))
         .wrap(from_fn(service_kit::request_id::access_log))
         .configure(routes::configure)
-        .default_service(web::to(routes::not_found))
+        .default_service(service_kit::problem::not_found_service())
 }
 
 impl Application {

@@ -1,6 +1,8 @@
 //! What every handler can reach, shared through `web::Data`.
 
 use auth_types::HmacSigner;
+use service_kit::metrics::record_pool;
+use session_guard::{AccessGuard, Redis};
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -9,7 +11,6 @@ use crate::mail::Mailer;
 use crate::nonces::NonceCache;
 use crate::passwords::PasswordHasher;
 use crate::rate_limit::RateLimiter;
-use crate::redis_store::Redis;
 use crate::sessions::SessionStore;
 use crate::tokens::TokenIssuer;
 use crate::user_cache::UserCache;
@@ -18,6 +19,9 @@ use crate::user_cache::UserCache;
 pub struct AppState {
     pub db: Db,
     pub redis: Redis,
+    /// Verifies access tokens and checks their sessions (also as `web::Data`,
+    /// for the `Authenticated` extractor).
+    pub guard: AccessGuard,
     pub sessions: SessionStore,
     pub link_codes: LinkCodes,
     pub nonces: NonceCache,
@@ -40,15 +44,8 @@ pub fn unix_now() -> i64 {
 impl AppState {
     /// Sets the pool gauges (called when metrics are scraped).
     pub fn observe_pools(&self) {
-        let (db, redis) = (self.db.status(), self.redis.status());
-        for (pool, status) in [("database", db), ("redis", redis)] {
-            metrics::gauge!("pool_connections", "pool" => pool, "state" => "open")
-                .set(status.size as f64);
-            metrics::gauge!("pool_connections", "pool" => pool, "state" => "idle")
-                .set(status.available as f64);
-            metrics::gauge!("pool_waiting", "pool" => pool).set(status.waiting as f64);
-            metrics::gauge!("pool_max_size", "pool" => pool).set(status.max_size as f64);
-        }
+        record_pool("database", self.db.status());
+        record_pool("redis", self.redis.status());
     }
 
     /// Opens a new session for `user` and returns its first token pair.

@@ -26,11 +26,11 @@ use auth_types::{Claims, UserId};
 use redis::Script;
 use uuid::Uuid;
 
+use session_guard::{AccessGuard, Redis};
+
 use crate::db::Db;
 use crate::db::users::User;
 use crate::error::{Dependency, Error};
-use crate::redis_store::Redis;
-use crate::sessions::SessionStore;
 
 /// How long an entry lives: a backstop only, since writes delete it at once.
 pub const ENTRY_TTL: Duration = Duration::from_secs(10 * 60);
@@ -91,20 +91,21 @@ impl UserCache {
     }
 
     /// Whether `access` is live and, when it is, the cached user object: the
-    /// session checks and the cache read share one pipeline. While the
+    /// guard's session checks and the cache read share one pipeline. While the
     /// database is down ([`Db::is_up`]) a hit is refused with 503 like any
     /// answer that needs the database: the cache must not hide an outage.
-    pub async fn lookup(&self, sessions: &SessionStore, access: &Claims) -> Result<Lookup, Error> {
+    pub async fn lookup(&self, guard: &AccessGuard, access: &Claims) -> Result<Lookup, Error> {
         let entry_key = self.entry_key(access.sub);
-        let (session, revoked, cached): (bool, bool, Option<Vec<u8>>) = self
+        let (owner, revoked, cached): (Option<String>, bool, Option<Vec<u8>>) = self
             .redis
             .run(async |conn| {
                 let mut pipe = redis::pipe();
-                sessions.queue_access_checks(&mut pipe, access);
-                Ok(pipe.get(&entry_key).query_async(conn).await?)
+                guard.queue_access_checks(&mut pipe, access);
+                Ok::<_, Error>(pipe.get(&entry_key).query_async(conn).await?)
             })
             .await?;
-        Ok(match (session && !revoked, cached) {
+        let live = AccessGuard::is_live(access, owner.as_deref(), revoked);
+        Ok(match (live, cached) {
             (false, _) => Lookup::NotLive,
             (true, Some(_)) if !self.db.is_up() => {
                 return Err(Error::unavailable(
@@ -147,7 +148,7 @@ impl UserCache {
                     .arg(FILL_TOKEN_TTL.as_millis() as u64)
                     .query_async::<()>(conn)
                     .await?;
-                Ok(())
+                Ok::<_, Error>(())
             })
             .await?;
         Ok(FillToken { user, token })
@@ -160,15 +161,16 @@ impl UserCache {
         let stored: i64 = self
             .redis
             .run(async |conn| {
-                Ok(self
-                    .store
-                    .key(&fill_key)
-                    .key(&entry_key)
-                    .arg(&fill.token)
-                    .arg(body)
-                    .arg(ENTRY_TTL.as_secs())
-                    .invoke_async(conn)
-                    .await?)
+                Ok::<_, Error>(
+                    self.store
+                        .key(&fill_key)
+                        .key(&entry_key)
+                        .arg(&fill.token)
+                        .arg(body)
+                        .arg(ENTRY_TTL.as_secs())
+                        .invoke_async(conn)
+                        .await?,
+                )
             })
             .await?;
         Ok(stored == 1)

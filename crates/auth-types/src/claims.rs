@@ -58,12 +58,56 @@ pub enum TokenError {
     Signing,
 }
 
-/// Keys and validation rules for the service's tokens.
+/// What verifies the tokens: the one place that holds the verification key
+/// and the validation rules. Every service that accepts the auth service's
+/// tokens verifies them with this, so moving to asymmetric keys (a public key
+/// here, the private one in [`JwtKeys`] alone) changes this type only.
+#[derive(Clone)]
+pub struct TokenVerifier {
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for TokenVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenVerifier(<redacted>)")
+    }
+}
+
+impl TokenVerifier {
+    /// A verifier of tokens signed with the shared secret (`JWT_SECRET`); the
+    /// caller has checked its length.
+    pub fn new(secret: &[u8]) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.leeway = LEEWAY_SECS;
+        Self {
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
+    }
+
+    /// Verifies signature, algorithm, issuer, audience, expiry and kind.
+    pub fn verify(&self, token: &str, kind: TokenKind) -> Result<Claims, TokenError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })?;
+        if data.claims.typ != kind {
+            return Err(TokenError::WrongKind);
+        }
+        Ok(data.claims)
+    }
+}
+
+/// The auth service's keys: the signing key, and the [`TokenVerifier`].
 #[derive(Clone)]
 pub struct JwtKeys {
     encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
+    verifier: TokenVerifier,
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -75,16 +119,15 @@ impl std::fmt::Debug for JwtKeys {
 impl JwtKeys {
     /// Keys from the shared secret; the caller has checked its length.
     pub fn new(secret: &[u8]) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        validation.leeway = LEEWAY_SECS;
         Self {
             encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
+            verifier: TokenVerifier::new(secret),
         }
+    }
+
+    /// The verifying half, for the guards of this and other services.
+    pub fn verifier(&self) -> &TokenVerifier {
+        &self.verifier
     }
 
     /// Signs a new token of `kind` for `user` in `session`, living `ttl_secs` from `now`.
@@ -111,17 +154,10 @@ impl JwtKeys {
         Ok((token, claims))
     }
 
-    /// Verifies signature, algorithm, issuer, audience, expiry and kind.
+    /// Verifies signature, algorithm, issuer, audience, expiry and kind
+    /// (with [`TokenVerifier::verify`]).
     pub fn verify(&self, token: &str, kind: TokenKind) -> Result<Claims, TokenError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid,
-            })?;
-        if data.claims.typ != kind {
-            return Err(TokenError::WrongKind);
-        }
-        Ok(data.claims)
+        self.verifier.verify(token, kind)
     }
 }
 
@@ -153,6 +189,9 @@ mod tests {
             .expect("sign");
         let verified = keys().verify(&token, TokenKind::Access).expect("verify");
         assert_eq!(verified, claims);
+        // The verifier alone, as the other services hold it, agrees.
+        let verifier = TokenVerifier::new(SECRET);
+        assert_eq!(verifier.verify(&token, TokenKind::Access), Ok(claims));
         assert_eq!(verified.sub, user);
         assert_eq!(verified.sid, sid);
         assert_eq!(verified.exp - verified.iat, 900);

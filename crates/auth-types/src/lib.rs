@@ -13,7 +13,7 @@ pub mod ids;
 pub mod problem;
 pub mod signing;
 
-pub use claims::{Claims, JwtKeys, TokenError, TokenKind};
+pub use claims::{Claims, JwtKeys, TokenError, TokenKind, TokenVerifier};
 pub use ids::{SessionId, UserId};
 pub use problem::{FieldError, Problem};
 pub use signing::{HmacSigner, SignatureError};

@@ -3,11 +3,19 @@
 //! environment with one clear line per problem ([`env`]), secrets that never
 //! print, the log subscriber ([`telemetry`]), Prometheus metrics served on an
 //! address of their own ([`metrics`]), request ids and the access log of the
-//! HTTP services (`request_id`, with the `actix` feature) and the shutdown signals.
+//! HTTP services (`request_id`, with the `actix` feature) and the shutdown signals;
+//! the dependencies a request waits on, with their deadline ([`dependency`]);
+//! and with the `actix` feature, the contract's problem+json answers
+//! (`problem`) and JSON bodies (`json`).
 
+pub mod dependency;
 pub mod env;
 pub mod healthcheck;
+#[cfg(feature = "actix")]
+pub mod json;
 pub mod metrics;
+#[cfg(feature = "actix")]
+pub mod problem;
 #[cfg(feature = "actix")]
 pub mod request_id;
 pub mod telemetry;

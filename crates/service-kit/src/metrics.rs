@@ -51,6 +51,47 @@ pub fn install() -> PrometheusHandle {
         .clone()
 }
 
+/// A connection pool's state, as the pool gauges show it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// The most connections the pool opens.
+    pub max_size: usize,
+    /// Connections open now.
+    pub size: usize,
+    /// Open connections not in use (a shared connection counts as available).
+    pub available: usize,
+    /// Requests waiting for a connection.
+    pub waiting: usize,
+}
+
+/// Sets the gauges of the pool named `pool` (`database`, `redis`): call it
+/// when metrics are scraped.
+pub fn record_pool(pool: &'static str, status: PoolStatus) {
+    metrics::gauge!("pool_connections", "pool" => pool, "state" => "open").set(status.size as f64);
+    metrics::gauge!("pool_connections", "pool" => pool, "state" => "idle")
+        .set(status.available as f64);
+    metrics::gauge!("pool_waiting", "pool" => pool).set(status.waiting as f64);
+    metrics::gauge!("pool_max_size", "pool" => pool).set(status.max_size as f64);
+}
+
+/// The `# HELP` lines of the pool gauges ([`record_pool`]) and of
+/// `dependency_unavailable_total` (counted by `problem::dependency_unavailable`).
+pub fn describe_dependencies() {
+    metrics::describe_counter!(
+        "dependency_unavailable_total",
+        "Requests answered 503 because PostgreSQL or Redis failed or was too slow, by dependency"
+    );
+    metrics::describe_gauge!(
+        "pool_connections",
+        "Connections of a pool (database, redis), by state: open or idle"
+    );
+    metrics::describe_gauge!(
+        "pool_waiting",
+        "Requests waiting for a connection of a pool"
+    );
+    metrics::describe_gauge!("pool_max_size", "The most connections a pool opens");
+}
+
 /// The label of an HTTP status in an `outcome`: its class, `2xx` to `5xx`, so
 /// the number of series stays small.
 pub fn status_class(status: u16) -> &'static str {

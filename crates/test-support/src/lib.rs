@@ -1,9 +1,11 @@
 //! Test fixtures shared by every service's test suite.
 //!
 //! Tests talk to a real PostgreSQL and a real Redis. Each test gets its own
-//! database ([`TestDatabase`]) and its own Redis key prefix ([`TestRedis`]),
-//! so tests run in parallel and leave nothing behind: both are removed when
-//! the fixture is dropped. [`TcpProxy`] stands between a service and a
+//! database ([`TestDatabase`], copied from a [`Template`] migrated once) and
+//! its own Redis key prefix ([`TestRedis`]), so tests run in parallel and leave
+//! nothing behind: both are removed when the fixture is dropped.
+//! [`spawn_auth`] starts the real auth service on them, for every suite that
+//! needs one. [`TcpProxy`] stands between a service and a
 //! dependency so a test can take the dependency down and bring it back.
 //! [`FakeTelegram`] is a fake Telegram Bot API server for the bot's tests;
 //! [`prometheus`] reads the services' `/metrics` strictly; [`openapi`] checks
@@ -15,6 +17,7 @@
 
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
+pub mod auth;
 mod database;
 pub mod openapi;
 pub mod prometheus;
@@ -23,7 +26,8 @@ mod redis_space;
 mod smtp;
 mod telegram;
 
-pub use database::TestDatabase;
+pub use auth::{TestAuth, spawn_auth, spawn_auth_on};
+pub use database::{Template, TestDatabase};
 pub use proxy::{ProxyMode, TcpProxy};
 pub use redis_space::TestRedis;
 pub use smtp::{ReceivedMail, SmtpSink};

@@ -13,6 +13,5 @@ pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
-pub mod problem;
 pub mod proxy;
 pub mod startup;

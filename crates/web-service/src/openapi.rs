@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use actix_web::HttpResponse;
 use api_docs::{Access, Method, Operation, Route, Service};
 use auth_types::dto::{HealthResponse, UserResponse};
+use auth_types::problem::codes;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::OpenApi;
@@ -76,9 +77,9 @@ fn through_proxy(route: Route) -> Route {
         "refresh" => Operation::api("refresh", "accounts", "Rotate the cookie's refresh token")
             .access(Access::RefreshCookie)
             .answers::<BrowserTokenResponse>(200, "A new pair; the cookie holds the new one")
-            .problem(401, &["invalid_refresh_token", "token_reused"])
-            .problem(413, &["payload_too_large"])
-            .problem(429, &["rate_limited"]),
+            .problem(401, &[codes::INVALID_REFRESH_TOKEN, codes::TOKEN_REUSED])
+            .problem(413, &[codes::PAYLOAD_TOO_LARGE])
+            .problem(429, &[codes::RATE_LIMITED]),
         // No body: the cookie's refresh token is revoked too, and the cookie deleted.
         "logout" => Operation::api("logout", "accounts", "End the calling session")
             .access(Access::Bearer)
@@ -154,10 +155,11 @@ pub async fn serve() -> HttpResponse {
             .body(body.as_str()),
         Err(err) => {
             tracing::error!(error = %err, "the OpenAPI document cannot be written");
-            crate::problem::problem(
+            service_kit::problem::problem_response(
                 actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
+                codes::INTERNAL,
                 "Internal error.",
+                Vec::new(),
             )
         }
     }

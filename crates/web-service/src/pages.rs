@@ -3,9 +3,9 @@
 use actix_web::http::header;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
+use service_kit::problem;
 
 use crate::assets::{self, Asset};
-use crate::problem;
 
 fn serve(status: StatusCode, asset: Asset, cache: &'static str) -> HttpResponse {
     HttpResponse::build(status)

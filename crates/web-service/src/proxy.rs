@@ -11,21 +11,21 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use serde_json::Value;
 use service_kit::metrics::status_class;
 use service_kit::request_id::{REQUEST_ID, RequestId};
 
+use auth_types::problem::codes;
+use service_kit::json::{BodyError, read_body};
+use service_kit::problem::{self, problem_response};
+
 use crate::metrics;
-use crate::problem::{self, problem};
 
 /// Name of the cookie holding the refresh token.
 pub const REFRESH_COOKIE: &str = auth_types::dto::REFRESH_COOKIE;
 /// The path the cookie is sent to: the auth API only, never the pages.
 pub const COOKIE_PATH: &str = "/api/v1/auth";
-/// The auth service refuses larger bodies anyway (413); this is its limit.
-const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long one call to the auth service may take.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -118,7 +118,7 @@ fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
 /// Every `/api/v1/auth/*` request.
 pub async fn forward(
     req: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     upstream: web::Data<Upstream>,
 ) -> HttpResponse {
     let path = req.path();
@@ -126,24 +126,19 @@ pub async fn forward(
     if crate::openapi::bot_only_paths().contains(&path) {
         return problem::not_found();
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else {
-            return problem(
+    // The auth service refuses larger bodies anyway (413); this is its limit.
+    let body = match read_body(&mut payload.into_inner()).await {
+        Ok(body) => body,
+        Err(err @ BodyError::PayloadTooLarge) => return err.error_response(),
+        Err(_) => {
+            return problem_response(
                 StatusCode::BAD_REQUEST,
-                "malformed_request",
+                codes::MALFORMED_REQUEST,
                 "The request body could not be read.",
-            );
-        };
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "The request body is larger than 64 KiB.",
+                Vec::new(),
             );
         }
-        body.extend_from_slice(&chunk);
-    }
+    };
 
     let kind = endpoint(req.method(), path);
     let cookie = refresh_cookie(req.headers());
@@ -153,10 +148,11 @@ pub async fn forward(
         Endpoint::Refresh => {
             // The page sends `{}`: the token is the cookie's, never the page's.
             let Some(token) = &cookie else {
-                return problem(
+                return problem_response(
                     StatusCode::UNAUTHORIZED,
-                    "invalid_refresh_token",
+                    codes::INVALID_REFRESH_TOKEN,
                     "You are not signed in.",
+                    Vec::new(),
                 );
             };
             body = serde_json::json!({ "refresh_token": token })
@@ -214,7 +210,7 @@ pub async fn forward(
         Err(err) => {
             metrics::upstream_call(metrics::AUTH, metrics::failure(&err), started.elapsed());
             tracing::warn!(error = %err, path, "the auth service did not answer");
-            return problem::unavailable();
+            return unavailable();
         }
     };
     let status =
@@ -235,7 +231,7 @@ pub async fn forward(
         Err(err) => {
             metrics::upstream_call(metrics::AUTH, metrics::failure(&err), started.elapsed());
             tracing::warn!(error = %err, path, "the auth service's answer broke off");
-            return problem::unavailable();
+            return unavailable();
         }
     };
     metrics::upstream_call(
@@ -253,10 +249,11 @@ pub async fn forward(
         Endpoint::OpensSession | Endpoint::Refresh if status.is_success() => {
             let Some((page_body, token, max_age)) = take_refresh_token(&bytes) else {
                 tracing::error!(path, "a token answer without a refresh token");
-                return problem(
+                return problem_response(
                     StatusCode::BAD_GATEWAY,
-                    "internal",
+                    codes::INTERNAL,
                     "Something went wrong on our side.",
+                    Vec::new(),
                 );
             };
             body = page_body;
@@ -273,6 +270,11 @@ pub async fn forward(
     }
     response.insert_header((header::CACHE_CONTROL, "no-store"));
     response.body(body)
+}
+
+/// 503: the auth service cannot be reached or did not answer in time.
+fn unavailable() -> HttpResponse {
+    problem::unavailable("The service is temporarily unavailable; try again in a moment.")
 }
 
 /// The token answer without its `refresh_token`, the token, and its lifetime.

@@ -10,7 +10,9 @@ use service_kit::metrics::actix::record_request;
 
 use crate::config::WebSettings;
 use crate::proxy::{self, Upstream};
-use crate::{assets, headers, health, openapi, pages, problem};
+use service_kit::problem;
+
+use crate::{assets, headers, health, openapi, pages};
 
 pub struct Application {
     port: u16,
@@ -22,8 +24,7 @@ pub struct Application {
 /// (so metrics count it under its path); anything else gets the "not found" page.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Other methods on a resource: 405 naming the ones it serves.
-    let only =
-        |allow: &'static str| web::to(move || async move { problem::method_not_allowed(allow) });
+    let only = problem::method_not_allowed_service;
     let get = |path: &str, route: Route| {
         web::resource(path)
             .route(route)

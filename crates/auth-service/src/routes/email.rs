@@ -7,10 +7,12 @@ use diesel_async::AsyncConnection;
 use crate::db::account_tokens::{self, Purpose};
 use crate::db::users::User;
 use crate::error::Error;
-use crate::extract::{ApiJson, Authenticated};
+use service_kit::json::ApiJson;
+
 use crate::mail::{Notice, token_hash};
 use crate::rate_limit::Kind;
 use crate::state::AppState;
+use session_guard::Authenticated;
 
 /// The body of a 202.
 pub fn accepted() -> HttpResponse {

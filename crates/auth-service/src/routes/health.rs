@@ -1,6 +1,7 @@
 use actix_web::{HttpResponse, web};
 use auth_types::dto::{CheckStatus, HealthResponse, ReadinessChecks, ReadinessResponse};
 
+use crate::error::Error;
 use crate::state::AppState;
 
 /// `GET /health`: the process is up; no dependency is checked.
@@ -14,7 +15,7 @@ pub async fn live() -> HttpResponse {
 /// `GET /health/ready`: PostgreSQL and Redis both answer (checked concurrently,
 /// each within the dependency deadline).
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let (database, redis) = tokio::join!(state.db.ping(), state.redis.ping());
+    let (database, redis) = tokio::join!(state.db.ping::<Error>(), state.redis.ping::<Error>());
     let status = |r: &Result<(), _>| {
         if r.is_ok() {
             CheckStatus::Ok

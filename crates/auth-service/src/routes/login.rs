@@ -5,7 +5,8 @@ use auth_types::dto::LoginRequest;
 use crate::db::users::User;
 use crate::domain::Email;
 use crate::error::Error;
-use crate::extract::ApiJson;
+use service_kit::json::ApiJson;
+
 use crate::rate_limit::Kind;
 use crate::sessions::ClientInfo;
 use crate::state::AppState;

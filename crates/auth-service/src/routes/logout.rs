@@ -3,7 +3,9 @@ use auth_types::TokenKind;
 use auth_types::dto::LogoutRequest;
 
 use crate::error::Error;
-use crate::extract::{Authed, OptionalJson};
+use service_kit::json::OptionalJson;
+
+use crate::extract::Authed;
 use crate::state::{AppState, unix_now};
 
 /// `POST /api/v1/auth/logout`: ends the caller's session at once — its refresh

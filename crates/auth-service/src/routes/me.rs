@@ -9,7 +9,7 @@ use crate::user_cache::Lookup;
 /// the cached object come in one Redis round trip; the database is read only
 /// on a miss.
 pub async fn me(VerifiedAccess { claims, state }: VerifiedAccess) -> Result<HttpResponse, Error> {
-    let body = match state.users.lookup(&state.sessions, &claims).await? {
+    let body = match state.users.lookup(&state.guard, &claims).await? {
         Lookup::NotLive => return Err(Error::Unauthorized),
         Lookup::Hit(body) => body,
         Lookup::Miss => state

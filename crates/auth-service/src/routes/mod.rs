@@ -18,10 +18,8 @@ mod sessions;
 mod telegram;
 
 use actix_web::http::Method as HttpMethod;
-use actix_web::{HttpResponse, Route, web};
+use actix_web::{Route, web};
 use api_docs::{Method, Operation};
-
-use crate::error::Error;
 
 pub use openapi::document;
 
@@ -90,23 +88,16 @@ fn handler(operation_id: &str, route: Route) -> Option<Route> {
     })
 }
 
-/// Answers every method a resource does not serve with 405 and its `Allow` header.
-fn method_not_allowed(allow: &'static str) -> Route {
-    web::to(move || async move { Err::<HttpResponse, Error>(Error::MethodNotAllowed { allow }) })
-}
-
-/// Unknown paths: 404 `not_found` as problem+json.
-pub async fn not_found() -> Result<HttpResponse, Error> {
-    Err(Error::NotFound)
-}
-
 /// Registers every route of the table (one method per path).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for endpoint in endpoints() {
         cfg.service(
             web::resource(endpoint.path)
                 .route(endpoint.route)
-                .default_service(method_not_allowed(endpoint.method.as_str())),
+                // Any other method: 405 with the `Allow` header.
+                .default_service(service_kit::problem::method_not_allowed_service(
+                    endpoint.method.as_str(),
+                )),
         );
     }
 }

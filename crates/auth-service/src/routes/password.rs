@@ -9,7 +9,9 @@ use crate::db::account_tokens::{self, Purpose};
 use crate::db::users::User;
 use crate::domain::{Email, Password};
 use crate::error::Error;
-use crate::extract::{ApiJson, Authed};
+use service_kit::json::ApiJson;
+
+use crate::extract::Authed;
 use crate::mail::{Notice, token_hash};
 use crate::rate_limit::Kind;
 use crate::sessions::ClientInfo;

@@ -4,7 +4,8 @@ use auth_types::dto::RefreshRequest;
 
 use crate::db::users::User;
 use crate::error::Error;
-use crate::extract::ApiJson;
+use service_kit::json::ApiJson;
+
 use crate::rate_limit::Kind;
 use crate::state::AppState;
 

@@ -6,7 +6,8 @@ use diesel_async::AsyncConnection;
 use crate::db::users::{NewUser, User};
 use crate::domain::{DisplayName, Email, Invalid, Password};
 use crate::error::Error;
-use crate::extract::ApiJson;
+use service_kit::json::ApiJson;
+
 use crate::mail::Notice;
 use crate::rate_limit::Kind;
 use crate::sessions::ClientInfo;

@@ -6,8 +6,8 @@ use auth_types::dto::{SessionInfo, SessionListResponse};
 use time::OffsetDateTime;
 
 use crate::error::Error;
-use crate::extract::Authenticated;
 use crate::state::{AppState, unix_now};
+use session_guard::Authenticated;
 
 fn timestamp(unix: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)

@@ -13,7 +13,9 @@ use crate::db::users::{NewUser, User};
 use crate::domain::TelegramId;
 use crate::domain::telegram::{clean_username, display_name_from};
 use crate::error::Error;
-use crate::extract::{ApiJson, Authed, Signed};
+use service_kit::json::ApiJson;
+
+use crate::extract::{Authed, Signed};
 use crate::link_codes::{LINK_CODE_TTL_SECS, PendingLink};
 use crate::rate_limit::Kind;
 use crate::sessions::ClientInfo;

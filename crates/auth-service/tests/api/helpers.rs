@@ -1,115 +1,71 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
-use std::collections::HashMap;
+use std::ops::Deref;
 
-use auth_service::config::Settings;
-use auth_service::startup::Application;
-use auth_service::state::AppState;
 use auth_types::dto::TokenResponse;
 use auth_types::{JwtKeys, Problem};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-use test_support::{TestDatabase, TestRedis};
+use test_support::auth::{TestAuth, auth_database, spawn_auth, spawn_auth_on};
 
-pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef0123456789";
+pub use test_support::auth::{HMAC_SECRET, JWT_SECRET, PUBLIC_WEB_URL};
+
 pub const PASSWORD: &str = "correct horse battery";
-pub const HMAC_SECRET: &str = "test-hmac-secret-0123456789abcdef01234567";
-pub const PUBLIC_WEB_URL: &str = "https://finance.example.org";
 
-/// A running auth-service with its own database and Redis key space.
+/// A running auth-service with its own database and Redis key space
+/// (`test_support::spawn_auth`), and the requests the tests send it.
 pub struct TestApp {
-    pub settings: Settings,
-    pub metrics_url: Option<String>,
     pub address: String,
     pub client: reqwest::Client,
-    pub state: actix_web::web::Data<AppState>,
-    pub redis: TestRedis,
-    // Dropped last: the server's connections are ended when the database goes.
-    pub db: TestDatabase,
+    auth: TestAuth,
+}
+
+/// The service itself: `settings`, `state`, `metrics_url`, `redis`, `db`.
+impl Deref for TestApp {
+    type Target = TestAuth;
+
+    fn deref(&self) -> &TestAuth {
+        &self.auth
+    }
 }
 
 /// Overrides of the settings a test needs (dependency URLs pointing at proxies...).
 pub type Overrides = Vec<(&'static str, String)>;
+
+fn borrowed(overrides: &Overrides) -> Vec<(&str, &str)> {
+    overrides.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+fn app(auth: TestAuth) -> TestApp {
+    TestApp {
+        address: auth.url.clone(),
+        client: test_support::auth::http_client(),
+        auth,
+    }
+}
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Vec::new()).await
 }
 
 pub async fn spawn_app_with(overrides: Overrides) -> TestApp {
-    let db = TestDatabase::create("auth").await;
-    auth_service::db::run_migrations(db.url())
-        .await
-        .expect("migrate");
-    start(db, overrides).await
+    app(spawn_auth(&borrowed(&overrides)).await)
 }
 
 /// An app whose database connections go through a proxy the test controls.
 pub async fn spawn_app_behind_db_proxy() -> (TestApp, test_support::TcpProxy) {
-    let db = TestDatabase::create("auth").await;
-    auth_service::db::run_migrations(db.url())
-        .await
-        .expect("migrate");
+    let db = auth_database().await;
     let proxy = test_support::TcpProxy::start(&test_support::host_port(db.url(), 5432)).await;
     let routed = test_support::with_host(db.url(), proxy.addr());
-    let app = start(
+    let auth = spawn_auth_on(
         db,
-        vec![
-            ("DATABASE_URL", routed),
-            ("DEPENDENCY_TIMEOUT_MS", "1000".into()),
+        &[
+            ("DATABASE_URL", routed.as_str()),
+            ("DEPENDENCY_TIMEOUT_MS", "1000"),
         ],
     )
     .await;
-    (app, proxy)
-}
-
-async fn start(db: TestDatabase, overrides: Overrides) -> TestApp {
-    let redis = TestRedis::new();
-    let mut env: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", db.url().to_owned()),
-        ("REDIS_URL", redis.url().to_owned()),
-        ("REDIS_KEY_PREFIX", redis.prefix().to_owned()),
-        ("JWT_SECRET", JWT_SECRET.to_owned()),
-        ("BOT_HMAC_SECRET", HMAC_SECRET.to_owned()),
-        ("PUBLIC_WEB_URL", PUBLIC_WEB_URL.to_owned()),
-        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
-        ("BCRYPT_COST", "4".to_owned()),
-        ("DB_POOL_SIZE", "8".to_owned()),
-        ("REDIS_POOL_SIZE", "8".to_owned()),
-        // Tests of the limits turn them on with small windows.
-        ("RATE_LIMITS", "off".to_owned()),
-        ("METRICS_BIND_ADDR", "127.0.0.1:0".to_owned()),
-    ]);
-    env.extend(overrides);
-    let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
-    let app = Application::build(settings.clone()).expect("build app");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let metrics_url = app
-        .metrics_port()
-        .map(|port| format!("http://127.0.0.1:{port}/metrics"));
-    let state = app.state();
-    tokio::spawn(app.run_until_stopped());
-    TestApp {
-        settings,
-        metrics_url,
-        address,
-        client: reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(15))
-            .build()
-            .unwrap(),
-        state,
-        redis,
-        db,
-    }
-}
-
-impl TestApp {
-    /// A second instance of the service on the same database and Redis key space.
-    pub fn second_instance(&self) -> String {
-        let app = Application::build(self.settings.clone()).expect("build second app");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        address
-    }
+    (app(auth), proxy)
 }
 
 /// An app that sends its emails to a mail sink of its own.
@@ -120,7 +76,7 @@ pub async fn spawn_app_with_mail(mut overrides: Overrides) -> (TestApp, test_sup
 }
 
 pub fn keys() -> JwtKeys {
-    JwtKeys::new(JWT_SECRET.as_bytes())
+    test_support::auth::jwt_keys()
 }
 
 pub fn now() -> i64 {
@@ -265,7 +221,7 @@ impl TestApp {
         self.me_at(&self.address, access_token).await
     }
 
-    /// `/me` asked of the instance at `address` (see [`TestApp::second_instance`]).
+    /// `/me` asked of the instance at `address` (see `TestAuth::second_instance`).
     pub async fn me_at(&self, address: &str, access_token: &str) -> Answer {
         Answer::from(
             self.client

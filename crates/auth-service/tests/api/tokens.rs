@@ -174,3 +174,26 @@ async fn a_revoked_token_is_refused_before_the_body_is_looked_at() {
         answer.problem(401, "unauthorized");
     }
 }
+
+#[tokio::test]
+async fn a_token_naming_another_users_session_is_refused() {
+    let app = spawn_app().await;
+    let ann = app.signed_up("ann@example.com").await;
+    let bob = app.signed_up("bob@example.com").await;
+    let ann_session = keys()
+        .verify(&ann.access_token, TokenKind::Access)
+        .expect("valid")
+        .sid;
+    // Bob's identity on Ann's live session: signed with the right key, yet
+    // the session is not his.
+    let (forged, _) = keys()
+        .issue(bob.user.id, ann_session, TokenKind::Access, 900, now())
+        .expect("sign");
+    app.me(&forged).await.problem(401, "unauthorized");
+    let answer = app.get_with_token("/api/v1/auth/sessions", &forged).await;
+    answer.problem(401, "unauthorized");
+    assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
+    // Their own tokens still work.
+    assert_eq!(app.me(&ann.access_token).await.status, StatusCode::OK);
+    assert_eq!(app.me(&bob.access_token).await.status, StatusCode::OK);
+}

@@ -3,18 +3,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use auth_service::config::Settings;
-use auth_service::startup::Application;
 use bot_service::BotApp;
 use bot_service::config::BotSettings;
 use serde_json::{Value, json};
+use test_support::auth::HMAC_SECRET;
 use test_support::prometheus::Samples;
-use test_support::{FAKE_BOT_TOKEN, FakeTelegram, SentMessage, TcpProxy, TestDatabase, TestRedis};
+use test_support::{FAKE_BOT_TOKEN, FakeTelegram, SentMessage, TcpProxy, TestAuth, TestRedis};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-
-pub const HMAC_SECRET: &str = "e2e-hmac-secret-0123456789abcdef0123456789";
-pub const PUBLIC_WEB_URL: &str = "https://finance.example.org";
 /// How long a person may wait for an answer.
 pub const REPLY_WITHIN: Duration = Duration::from_secs(15);
 
@@ -29,8 +25,7 @@ pub struct World {
     /// `http://…/metrics` of the running bot.
     pub bot_metrics_url: Option<String>,
     bot: Option<(watch::Sender<bool>, JoinHandle<()>)>,
-    auth_redis: TestRedis,
-    db: TestDatabase,
+    auth: TestAuth,
 }
 
 pub async fn world() -> World {
@@ -40,42 +35,23 @@ pub async fn world() -> World {
 }
 
 pub async fn world_without_bot() -> World {
-    let db = TestDatabase::create("bot").await;
-    auth_service::db::run_migrations(db.url())
-        .await
-        .expect("migrate");
-    let auth_redis = TestRedis::new();
-    let env: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", db.url().to_owned()),
-        ("REDIS_URL", auth_redis.url().to_owned()),
-        ("REDIS_KEY_PREFIX", auth_redis.prefix().to_owned()),
-        (
-            "JWT_SECRET",
-            "e2e-jwt-secret-0123456789abcdef0123456789".to_owned(),
-        ),
-        ("BOT_HMAC_SECRET", HMAC_SECRET.to_owned()),
-        ("PUBLIC_WEB_URL", PUBLIC_WEB_URL.to_owned()),
-        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
-        ("BCRYPT_COST", "4".to_owned()),
+    let auth = test_support::spawn_auth(&[
         // The bot's metrics are what these tests read; the auth service's would
-        // take its default port, which a developer's instance may hold.
-        ("METRICS_BIND_ADDR", "off".to_owned()),
-    ]);
-    let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("auth settings");
-    let app = Application::build(settings).expect("auth app");
-    let auth_addr = format!("127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+        // land in the same registry.
+        ("METRICS_BIND_ADDR", "off"),
+    ])
+    .await;
+    let auth_addr = format!("127.0.0.1:{}", auth.port);
     let auth_proxy = TcpProxy::start(&auth_addr).await;
     World {
         telegram: FakeTelegram::start().await,
-        auth_url: format!("http://{auth_addr}"),
+        auth_url: auth.url.clone(),
         auth_proxy,
         http: reqwest::Client::new(),
         bot_redis: TestRedis::new(),
         bot_metrics_url: None,
         bot: None,
-        auth_redis,
-        db,
+        auth,
     }
 }
 
@@ -175,7 +151,7 @@ impl World {
         use auth_service::db::schema::users;
         use diesel::prelude::*;
         use diesel_async::RunQueryDsl;
-        let mut conn = self.db.connect().await;
+        let mut conn = self.auth.db.connect().await;
         users::table
             .filter(users::telegram_id.eq(telegram_id))
             .select((users::email, users::telegram_id.assume_not_null()))
@@ -204,7 +180,8 @@ impl World {
 
     /// Live sessions on the auth service.
     pub async fn auth_sessions(&self) -> usize {
-        self.auth_redis
+        self.auth
+            .redis
             .keys()
             .await
             .iter()

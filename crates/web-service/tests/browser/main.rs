@@ -14,9 +14,10 @@ mod driver;
 use std::time::Duration;
 
 use auth_types::{JwtKeys, TokenKind};
-use common::{JWT_SECRET, PASSWORD, Stack, client, email, spawn_stack};
+use common::{PASSWORD, Stack, client, email, spawn_stack};
 use driver::Browser;
 use serde_json::{Value, json};
+use test_support::auth::JWT_SECRET;
 
 const MAIL_WAIT: Duration = Duration::from_secs(15);
 

@@ -6,15 +6,12 @@
 
 use std::collections::HashMap;
 use std::net::TcpListener;
-use std::time::Duration;
 
-use auth_service::config::Settings;
 use serde_json::{Value, json};
-use test_support::{SmtpSink, TestDatabase, TestRedis};
+use test_support::auth::HMAC_SECRET;
+use test_support::{SmtpSink, TestAuth};
 use web_service::config::WebSettings;
 
-pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef0123456789";
-pub const HMAC_SECRET: &str = "test-hmac-secret-0123456789abcdef01234567";
 pub const PASSWORD: &str = "correct horse battery";
 
 pub struct Stack {
@@ -25,9 +22,8 @@ pub struct Stack {
     /// Base URL of the auth service itself.
     pub auth: String,
     pub mail: SmtpSink,
-    pub redis: TestRedis,
-    // Dropped last: the server's connections end when the database goes.
-    pub db: TestDatabase,
+    /// The auth service itself (its database and Redis key space).
+    pub auth_service: TestAuth,
 }
 
 /// Starts the two services; `overrides` are settings of the auth service.
@@ -36,35 +32,21 @@ pub async fn spawn_stack(overrides: &[(&str, &str)]) -> Stack {
     let web = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
 
     let mail = SmtpSink::start().await;
-    let db = TestDatabase::create("web").await;
-    auth_service::db::run_migrations(db.url()).await.unwrap();
-    let redis = TestRedis::new();
-    let mut env: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", db.url().to_owned()),
-        ("REDIS_URL", redis.url().to_owned()),
-        ("REDIS_KEY_PREFIX", redis.prefix().to_owned()),
-        ("JWT_SECRET", JWT_SECRET.to_owned()),
-        ("BOT_HMAC_SECRET", HMAC_SECRET.to_owned()),
-        ("PUBLIC_WEB_URL", web.clone()),
-        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
-        ("BCRYPT_COST", "4".to_owned()),
-        ("DB_POOL_SIZE", "4".to_owned()),
-        ("REDIS_POOL_SIZE", "4".to_owned()),
-        ("RATE_LIMITS", "off".to_owned()),
-        ("SMTP_URL", mail.url()),
+    let smtp_url = mail.url();
+    let mut settings = vec![
+        ("PUBLIC_WEB_URL", web.as_str()),
+        ("DB_POOL_SIZE", "4"),
+        ("REDIS_POOL_SIZE", "4"),
+        ("SMTP_URL", smtp_url.as_str()),
         // The web service is the proxy the browser's address comes through.
-        ("TRUSTED_PROXIES", "127.0.0.1".to_owned()),
-        // The web service's metrics are what these tests read; the auth service's
-        // would take its default port, which a developer's instance may hold.
-        ("METRICS_BIND_ADDR", "off".to_owned()),
-    ]);
-    for (k, v) in overrides {
-        env.insert(k, (*v).to_owned());
-    }
-    let settings = Settings::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let app = auth_service::startup::Application::build(settings).unwrap();
-    let auth = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+        // The web service's metrics are what these tests read; the auth
+        // service's would land in the same registry.
+        ("METRICS_BIND_ADDR", "off"),
+    ];
+    settings.extend_from_slice(overrides);
+    let auth_service = test_support::spawn_auth(&settings).await;
+    let auth = auth_service.url.clone();
 
     let (app, web_metrics) = spawn_web(&auth, &web, listener);
     tokio::spawn(app.run_until_stopped());
@@ -74,8 +56,7 @@ pub async fn spawn_stack(overrides: &[(&str, &str)]) -> Stack {
         web_metrics,
         auth,
         mail,
-        redis,
-        db,
+        auth_service,
     }
 }
 
@@ -101,11 +82,7 @@ pub fn spawn_web(
 
 /// A plain HTTP client: no cookie jar (tests pass cookies by hand), no redirects.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(15))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    test_support::auth::http_client()
 }
 
 impl Stack {

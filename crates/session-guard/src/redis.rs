@@ -1,4 +1,6 @@
-//! Redis connections, with the key prefix and a deadline on every use.
+//! Redis connections, with the key prefix and a deadline on every use: the
+//! client of every service that uses the auth service's Redis (and of the auth
+//! service's own keys).
 //!
 //! A Redis multiplexed connection may be used by many requests at once (their
 //! commands are pipelined on one socket), so requests share up to
@@ -20,16 +22,26 @@ use std::time::Duration;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, IntoConnectionInfo};
 
-use crate::db::deadline;
-use crate::error::{Dependency, Error};
+use service_kit::dependency::{Dependency, DependencyError, deadline};
+use service_kit::metrics::PoolStatus;
 
 pub type Connection = MultiplexedConnection;
 
+/// The shared connections, the key prefix and the deadline of every use.
 #[derive(Clone)]
 pub struct Redis {
     shared: Arc<Shared>,
     prefix: String,
     timeout: Duration,
+}
+
+impl std::fmt::Debug for Redis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redis")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 struct Shared {
@@ -108,22 +120,22 @@ fn thread_slot() -> usize {
 }
 
 impl Redis {
-    /// Prepares the connections; they are made on first use and remade after failures.
+    /// Prepares at most `pool_size` connections to `url`; they are made on
+    /// first use and remade after failures. Every key is `{prefix}{kind}:{id}`
+    /// ([`Redis::key`]); every use must end within `timeout`. Fails only on a
+    /// URL that cannot be used.
     pub fn new(
         url: &str,
         pool_size: usize,
         prefix: &str,
         timeout: Duration,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, redis::RedisError> {
         // Requests share a socket, so one's commands often go out while another's
         // are unanswered: with Nagle's algorithm on, they would wait for Redis's
         // acknowledgement, which a delayed ACK can hold back for 40 ms.
         let tcp = redis::io::tcp::TcpSettings::default().set_nodelay(true);
-        let info = url
-            .into_connection_info()
-            .map_err(Error::internal)?
-            .set_tcp_settings(tcp);
-        let client = redis::Client::open(info).map_err(Error::internal)?;
+        let info = url.into_connection_info()?.set_tcp_settings(tcp);
+        let client = redis::Client::open(info)?;
         // The deadline bounds every use; these only stop a dead socket from
         // being waited on for longer.
         let config = AsyncConnectionConfig::new()
@@ -152,11 +164,16 @@ impl Redis {
         &self.prefix
     }
 
-    /// Runs `f` on a shared connection within the dependency deadline.
-    pub async fn run<T>(
+    /// Runs `f` on a shared connection within the dependency deadline. An
+    /// error of `f` that says a dependency is unavailable, like a failed
+    /// connect or the deadline, drops every connection made so far.
+    pub async fn run<T, E>(
         &self,
-        f: impl AsyncFnOnce(&mut Connection) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+        f: impl AsyncFnOnce(&mut Connection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: DependencyError + From<redis::RedisError>,
+    {
         deadline(self.timeout, Dependency::Redis, async {
             let shared = &self.shared;
             let index = thread_slot() % shared.slots.len();
@@ -171,13 +188,13 @@ impl Redis {
                 None => self.connect(slot).await?,
             };
             let result = f(&mut conn).await;
-            guard.armed = matches!(result, Err(Error::Unavailable(..)));
+            guard.armed = matches!(&result, Err(e) if e.unavailable_dependency().is_some());
             result
         })
         .await
     }
 
-    async fn connect(&self, slot: &Slot) -> Result<Connection, Error> {
+    async fn connect<E: From<redis::RedisError>>(&self, slot: &Slot) -> Result<Connection, E> {
         let shared = &self.shared;
         shared.waiting.fetch_add(1, Ordering::Relaxed);
         let _connecting = slot.connecting.lock().await;
@@ -196,10 +213,10 @@ impl Redis {
 
     /// The connections in the shape of a pool's status: `size` made, all of them
     /// available (they are shared), `waiting` for one to be made.
-    pub fn status(&self) -> deadpool_redis::Status {
+    pub fn status(&self) -> PoolStatus {
         let shared = &self.shared;
         let size = shared.slots.iter().filter(|s| s.get().is_some()).count();
-        deadpool_redis::Status {
+        PoolStatus {
             max_size: shared.slots.len(),
             size,
             available: size,
@@ -208,7 +225,10 @@ impl Redis {
     }
 
     /// `PING`, for readiness.
-    pub async fn ping(&self) -> Result<(), Error> {
+    pub async fn ping<E>(&self) -> Result<(), E>
+    where
+        E: DependencyError + From<redis::RedisError>,
+    {
         self.run(async |conn| {
             redis::cmd("PING").query_async::<String>(conn).await?;
             Ok(())

@@ -1,0 +1,99 @@
+//! `Db` and the migrations against a real PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use db_kit::{Db, Failure, PoolError, classify, run_migrations};
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use service_kit::dependency::{BoxError, Dependency};
+use test_support::TestDatabase;
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/auth");
+const LOCK_KEY: i64 = 0x6462_6b69_7474_6573; // "dbkittes"
+
+/// A service's error, as small as `Db` allows.
+#[derive(Debug)]
+#[allow(dead_code)]
+enum TestError {
+    Unavailable(Dependency, Option<BoxError>),
+    Conflict(String),
+    Internal(BoxError),
+}
+
+service_kit::impl_dependency_error!(TestError);
+
+impl From<PoolError> for TestError {
+    fn from(err: PoolError) -> Self {
+        Self::Unavailable(Dependency::Database, Some(err.into()))
+    }
+}
+
+impl From<diesel::result::Error> for TestError {
+    fn from(err: diesel::result::Error) -> Self {
+        match classify(&err) {
+            Failure::Unavailable => Self::Unavailable(Dependency::Database, Some(err.into())),
+            Failure::UniqueViolation {
+                constraint: Some(name),
+            } => Self::Conflict(name.to_owned()),
+            _ => Self::Internal(err.into()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn migrations_apply_once_even_when_started_together() {
+    let db = TestDatabase::create("dbkit").await;
+    let (first, second) = tokio::join!(
+        run_migrations(db.url(), MIGRATIONS, LOCK_KEY),
+        run_migrations(db.url(), MIGRATIONS, LOCK_KEY),
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(first.len() + second.len(), 2, "{first:?} {second:?}");
+    assert!(
+        run_migrations(db.url(), MIGRATIONS, LOCK_KEY)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_unique_violation_names_its_constraint() {
+    let db = TestDatabase::migrated("dbkit", &["auth"]).await;
+    let pool = Db::new(db.url(), 2, Duration::from_secs(2)).unwrap();
+    let insert = "INSERT INTO users (id, email, email_verified, created_at, updated_at) \
+                  VALUES (gen_random_uuid(), 'a@example.com', false, now(), now())";
+    let run = || {
+        pool.run(async |conn| {
+            diesel_async::RunQueryDsl::execute(diesel::sql_query(insert), conn).await?;
+            Ok::<_, TestError>(())
+        })
+    };
+    run().await.unwrap();
+    match run().await {
+        Err(TestError::Conflict(name)) => assert_eq!(name, "users_email_lower_key"),
+        other => panic!("{other:?}"),
+    }
+    assert!(pool.is_up());
+    pool.ping::<TestError>().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_database_that_does_not_answer_is_unavailable_within_the_deadline() {
+    let pool = Db::new(
+        "postgres://postgres:postgres@127.0.0.1:1/none",
+        2,
+        Duration::from_millis(500),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let answer = pool.ping::<TestError>().await;
+    assert!(
+        matches!(answer, Err(TestError::Unavailable(Dependency::Database, _))),
+        "{answer:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(!pool.is_up());
+    assert_eq!(pool.status().max_size, 2);
+}
