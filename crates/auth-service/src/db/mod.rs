@@ -3,6 +3,7 @@
 
 pub mod account_tokens;
 pub mod schema;
+pub mod user_merges;
 pub mod users;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};

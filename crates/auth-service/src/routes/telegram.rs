@@ -219,6 +219,7 @@ pub async fn confirm(
                     Some(holder) => {
                         // Merge: the Telegram-only account goes, its identity comes along.
                         User::delete(conn, &state.users, holder.id()).await?;
+                        crate::db::user_merges::record(conn, holder.id(), caller.id()).await?;
                         let username = link.username.clone().or(holder.telegram_username.clone());
                         let display_name =
                             caller.display_name.clone().or(holder.display_name.clone());

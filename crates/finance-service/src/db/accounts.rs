@@ -1,0 +1,159 @@
+//! `accounts`: where money is kept. `balance` is kept with every write in the
+//! same transaction (opening balance + the effect of every transaction), so a
+//! balance is one row read; the row lock of `UPDATE … balance = balance + x`
+//! keeps it exact under concurrent writers.
+
+use diesel::result::Error as DieselError;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::Optional;
+
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct Account {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub currency: String,
+    #[diesel(sql_type = BigInt)]
+    pub opening_balance: i64,
+    /// NUMERIC as text: exact.
+    #[diesel(sql_type = Text)]
+    pub balance: String,
+    #[diesel(sql_type = BigInt)]
+    pub tx_count: i64,
+    #[diesel(sql_type = Bool)]
+    pub archived: bool,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: OffsetDateTime,
+}
+
+const COLUMNS: &str = "id, name, kind, currency, opening_balance, balance::text AS balance, tx_count, archived, created_at";
+
+pub async fn list(conn: &mut AsyncPgConnection, family: Uuid) -> Result<Vec<Account>, DieselError> {
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM accounts WHERE family_id = $1 ORDER BY created_at, id"
+    ))
+    .bind::<SqlUuid, _>(family)
+    .load(conn)
+    .await
+}
+
+/// The family's account `id`; `lock` holds its row for the transaction.
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+    id: Uuid,
+    lock: bool,
+) -> Result<Option<Account>, DieselError> {
+    let lock = if lock { " FOR UPDATE" } else { "" };
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM accounts WHERE family_id = $1 AND id = $2{lock}"
+    ))
+    .bind::<SqlUuid, _>(family)
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+pub struct NewAccount<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub currency: &'a str,
+    pub opening_balance: i64,
+}
+
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+    new: &NewAccount<'_>,
+) -> Result<Account, DieselError> {
+    diesel::sql_query(format!(
+        "INSERT INTO accounts (id, family_id, name, kind, currency, opening_balance, balance)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
+    ))
+    .bind::<SqlUuid, _>(Uuid::now_v7())
+    .bind::<SqlUuid, _>(family)
+    .bind::<Text, _>(new.name)
+    .bind::<Text, _>(new.kind)
+    .bind::<Text, _>(new.currency)
+    .bind::<BigInt, _>(new.opening_balance)
+    .get_result(conn)
+    .await
+}
+
+#[derive(Default)]
+pub struct AccountUpdate<'a> {
+    pub name: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub currency: Option<&'a str>,
+    pub opening_balance: Option<i64>,
+    pub archived: Option<bool>,
+}
+
+/// Applies `update`; a new opening balance moves the balance by the difference.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    update: &AccountUpdate<'_>,
+) -> Result<Account, DieselError> {
+    diesel::sql_query(format!(
+        "UPDATE accounts SET name = coalesce($2, name), kind = coalesce($3, kind),
+             currency = coalesce($4, currency),
+             balance = balance + (coalesce($5, opening_balance) - opening_balance),
+             opening_balance = coalesce($5, opening_balance),
+             archived = coalesce($6, archived)
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind::<SqlUuid, _>(id)
+    .bind::<Nullable<Text>, _>(update.name)
+    .bind::<Nullable<Text>, _>(update.kind)
+    .bind::<Nullable<Text>, _>(update.currency)
+    .bind::<Nullable<BigInt>, _>(update.opening_balance)
+    .bind::<Nullable<Bool>, _>(update.archived)
+    .get_result(conn)
+    .await
+}
+
+/// Moves an account's balance by `delta` and its transaction count by `count`.
+pub async fn apply(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    delta: i128,
+    count: i64,
+) -> Result<(), DieselError> {
+    diesel::sql_query("UPDATE accounts SET balance = balance + $2::numeric, tx_count = tx_count + $3 WHERE id = $1")
+        .bind::<SqlUuid, _>(id)
+        .bind::<Text, _>(delta.to_string())
+        .bind::<BigInt, _>(count)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes an account without transactions; `false` when it has some (the
+/// count is read under the row lock).
+pub async fn delete_unused(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+    id: Uuid,
+) -> Result<Option<bool>, DieselError> {
+    let Some(account) = find(conn, family, id, true).await? else {
+        return Ok(None);
+    };
+    if account.tx_count > 0 {
+        return Ok(Some(false));
+    }
+    diesel::sql_query("DELETE FROM accounts WHERE id = $1")
+        .bind::<SqlUuid, _>(id)
+        .execute(conn)
+        .await?;
+    Ok(Some(true))
+}

@@ -1,0 +1,159 @@
+//! `categories`: how a family sorts its expenses and incomes, as a tree.
+
+use diesel::result::Error as DieselError;
+use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::Optional;
+
+#[derive(Debug, Clone, serde::Serialize, diesel::QueryableByName)]
+pub struct Category {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub parent_id: Option<Uuid>,
+    #[diesel(sql_type = Bool)]
+    pub archived: bool,
+}
+
+const COLUMNS: &str = "id, name, kind, parent_id, archived";
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+) -> Result<Vec<Category>, DieselError> {
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM categories WHERE family_id = $1 ORDER BY kind, lower(name), id"
+    ))
+    .bind::<SqlUuid, _>(family)
+    .load(conn)
+    .await
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+    id: Uuid,
+) -> Result<Option<Category>, DieselError> {
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM categories WHERE family_id = $1 AND id = $2"
+    ))
+    .bind::<SqlUuid, _>(family)
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+    name: &str,
+    kind: &str,
+    parent: Option<Uuid>,
+) -> Result<Category, DieselError> {
+    diesel::sql_query(format!(
+        "INSERT INTO categories (id, family_id, name, kind, parent_id) VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+    ))
+    .bind::<SqlUuid, _>(Uuid::now_v7())
+    .bind::<SqlUuid, _>(family)
+    .bind::<Text, _>(name)
+    .bind::<Text, _>(kind)
+    .bind::<Nullable<SqlUuid>, _>(parent)
+    .get_result(conn)
+    .await
+}
+
+/// `parent`: `None` leaves it, `Some(None)` clears it.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    name: Option<&str>,
+    parent: Option<Option<Uuid>>,
+    archived: Option<bool>,
+) -> Result<Category, DieselError> {
+    diesel::sql_query(format!(
+        "UPDATE categories SET name = coalesce($2, name),
+             parent_id = CASE WHEN $3 THEN $4 ELSE parent_id END,
+             archived = coalesce($5, archived)
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind::<SqlUuid, _>(id)
+    .bind::<Nullable<Text>, _>(name)
+    .bind::<Bool, _>(parent.is_some())
+    .bind::<Nullable<SqlUuid>, _>(parent.flatten())
+    .bind::<Nullable<Bool>, _>(archived)
+    .execute(conn)
+    .await
+    .and(Ok(()))?;
+    diesel::sql_query(format!("SELECT {COLUMNS} FROM categories WHERE id = $1"))
+        .bind::<SqlUuid, _>(id)
+        .get_result(conn)
+        .await
+}
+
+/// Whether `ancestor` is `id` itself or above it in the tree (a new parent
+/// that would make a cycle).
+pub async fn is_ancestor_or_self(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    ancestor: Uuid,
+) -> Result<bool, DieselError> {
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    let row: Found = diesel::sql_query(
+        "WITH RECURSIVE up(id, parent_id) AS (
+             SELECT id, parent_id FROM categories WHERE id = $2
+             UNION SELECT c.id, c.parent_id FROM categories c JOIN up ON c.id = up.parent_id)
+         SELECT EXISTS (SELECT 1 FROM up WHERE id = $1) AS found",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(ancestor)
+    .get_result(conn)
+    .await?;
+    Ok(row.found)
+}
+
+/// Deletes a category nothing uses; `Some(false)` when a transaction, a
+/// budget or a subcategory does.
+pub async fn delete_unused(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+    id: Uuid,
+) -> Result<Option<bool>, DieselError> {
+    #[derive(diesel::QueryableByName)]
+    struct Used {
+        #[diesel(sql_type = Bool)]
+        used: bool,
+    }
+    let found: Option<Used> = diesel::sql_query(
+        "SELECT (EXISTS (SELECT 1 FROM transactions WHERE category_id = c.id)
+              OR EXISTS (SELECT 1 FROM budgets WHERE category_id = c.id)
+              OR EXISTS (SELECT 1 FROM categories s WHERE s.parent_id = c.id)) AS used
+         FROM categories c WHERE c.family_id = $1 AND c.id = $2 FOR UPDATE",
+    )
+    .bind::<SqlUuid, _>(family)
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .await
+    .optional()?;
+    match found {
+        None => Ok(None),
+        Some(Used { used: true }) => Ok(Some(false)),
+        Some(Used { used: false }) => {
+            diesel::sql_query("DELETE FROM categories WHERE id = $1")
+                .bind::<SqlUuid, _>(id)
+                .execute(conn)
+                .await?;
+            Ok(Some(true))
+        }
+    }
+}

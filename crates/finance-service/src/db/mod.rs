@@ -1,0 +1,103 @@
+//! PostgreSQL: the embedded migrations and one module per table (or per
+//! group of tables that change together). Queries are written in SQL with
+//! typed binds; each function returns diesel's errors, which `error.rs` alone
+//! turns into answers.
+
+pub mod accounts;
+pub mod budgets;
+pub mod categories;
+pub mod families;
+pub mod goals;
+pub mod invites;
+pub mod members;
+pub mod totals;
+pub mod transactions;
+
+use diesel::result::Error as DieselError;
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/finance");
+
+/// The auth service's migration lock: both services' migrations share
+/// PostgreSQL's migration table, so they never run at the same time.
+pub const MIGRATION_LOCK_KEY: i64 = 0x6175_7468_6d69_6772;
+
+/// Applies pending migrations under the shared lock.
+pub async fn run_migrations(url: &str) -> Result<Vec<String>, db_kit::MigrationError> {
+    db_kit::run_migrations(url, MIGRATIONS, MIGRATION_LOCK_KEY).await
+}
+
+/// `Ok(None)` for a query that found no row.
+pub trait Optional<T> {
+    fn optional(self) -> Result<Option<T>, DieselError>;
+}
+
+impl<T> Optional<T> for Result<T, DieselError> {
+    fn optional(self) -> Result<Option<T>, DieselError> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(DieselError::NotFound) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+/// A NUMERIC sum read as text (`sum::text`): exact, never a float.
+pub fn sum(text: &str) -> Result<i128, DieselError> {
+    text.parse()
+        .map_err(|e| DieselError::DeserializationError(Box::new(e)))
+}
+
+/// Runs `work` in a database transaction: committed when it returns `Ok`,
+/// rolled back when it returns `Err`. (diesel-async's own `transaction` wants
+/// a `Send` future, which a handler's generic work cannot promise.) A
+/// dropped future leaves the transaction open, but its connection is then
+/// closed, never reused (`db_kit::Db::run`).
+pub async fn atomically<T, E, F>(conn: &mut AsyncPgConnection, work: F) -> Result<T, E>
+where
+    F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    conn.batch_execute("BEGIN").await?;
+    let result = work(conn).await;
+    finish(conn, result, "COMMIT", "ROLLBACK").await
+}
+
+/// Runs `work` in a savepoint of the current transaction: kept when it
+/// returns `Ok`, undone when it returns `Err`.
+pub async fn in_savepoint<T, E, F>(conn: &mut AsyncPgConnection, work: F) -> Result<T, E>
+where
+    F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    conn.batch_execute("SAVEPOINT work").await?;
+    let result = work(conn).await;
+    finish(
+        conn,
+        result,
+        "RELEASE SAVEPOINT work",
+        "ROLLBACK TO SAVEPOINT work",
+    )
+    .await
+}
+
+async fn finish<T, E: From<DieselError>>(
+    conn: &mut AsyncPgConnection,
+    result: Result<T, E>,
+    keep: &str,
+    undo: &str,
+) -> Result<T, E> {
+    match result {
+        Ok(value) => {
+            conn.batch_execute(keep).await?;
+            Ok(value)
+        }
+        Err(err) => {
+            // A failed undo fails the request as the database's error, so the
+            // connection is closed rather than returned in a transaction.
+            conn.batch_execute(undo).await?;
+            Err(err)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! `daily_totals`: incomes and expenses summed per family, local day,
+//! category and currency, moved in the same transaction as every transaction
+//! write. Budgets and reports read these (a month is at most 31 rows per
+//! category), never the transactions themselves.
+
+use diesel::result::Error as DieselError;
+use diesel::sql_types::{Array, Date, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// One category's movement on one day.
+pub struct Delta<'a> {
+    pub family: Uuid,
+    pub local_date: time::Date,
+    pub category: Uuid,
+    pub currency: &'a str,
+    pub amount: i128,
+}
+
+/// Adds `delta.amount` (negative to take away) to its day's total.
+pub async fn add(conn: &mut AsyncPgConnection, delta: &Delta<'_>) -> Result<(), DieselError> {
+    diesel::sql_query(
+        "INSERT INTO daily_totals (family_id, local_date, category_id, currency, total)
+         VALUES ($1, $2, $3, $4, $5::numeric)
+         ON CONFLICT (family_id, local_date, category_id, currency)
+         DO UPDATE SET total = daily_totals.total + EXCLUDED.total",
+    )
+    .bind::<SqlUuid, _>(delta.family)
+    .bind::<Date, _>(delta.local_date)
+    .bind::<SqlUuid, _>(delta.category)
+    .bind::<Text, _>(delta.currency)
+    .bind::<Text, _>(delta.amount.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A category's total in one currency over a period.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct CategoryTotal {
+    #[diesel(sql_type = SqlUuid)]
+    pub category_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub currency: String,
+    #[diesel(sql_type = Text)]
+    pub total: String,
+}
+
+/// The totals of `categories` (all of the family's when empty) from `from`
+/// to `to` (local days, inclusive), per category and currency.
+pub async fn between(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+    categories: &[Uuid],
+    from: time::Date,
+    to: time::Date,
+) -> Result<Vec<CategoryTotal>, DieselError> {
+    diesel::sql_query(
+        "SELECT category_id, currency, sum(total)::text AS total FROM daily_totals
+         WHERE family_id = $1 AND local_date BETWEEN $2 AND $3
+           AND (cardinality($4::uuid[]) = 0 OR category_id = ANY($4))
+         GROUP BY category_id, currency",
+    )
+    .bind::<SqlUuid, _>(family)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .bind::<Array<SqlUuid>, _>(categories)
+    .load(conn)
+    .await
+}
+
+/// After a family changes its time zone: every transaction's local day and
+/// the daily totals, again in the new zone (one statement each).
+pub async fn move_to_time_zone(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+    zone: &str,
+) -> Result<(), DieselError> {
+    diesel::sql_query(
+        "UPDATE transactions SET local_date = (occurred_at AT TIME ZONE $2)::date
+         WHERE family_id = $1 AND local_date <> (occurred_at AT TIME ZONE $2)::date",
+    )
+    .bind::<SqlUuid, _>(family)
+    .bind::<Text, _>(zone)
+    .execute(conn)
+    .await?;
+    diesel::sql_query("DELETE FROM daily_totals WHERE family_id = $1")
+        .bind::<SqlUuid, _>(family)
+        .execute(conn)
+        .await?;
+    diesel::sql_query(
+        "INSERT INTO daily_totals (family_id, local_date, category_id, currency, total)
+         SELECT family_id, local_date, category_id, currency, sum(amount)
+         FROM transactions WHERE family_id = $1 AND category_id IS NOT NULL
+         GROUP BY family_id, local_date, category_id, currency",
+    )
+    .bind::<SqlUuid, _>(family)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

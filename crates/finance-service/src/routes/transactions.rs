@@ -1,0 +1,758 @@
+//! `/families/{fid}/transactions`: expenses, incomes and transfers.
+//!
+//! A write moves, in the same database transaction as the row itself, the
+//! balances of the accounts it touches and the daily total of its category
+//! (`db::accounts::apply`, `db::totals::add`): a balance, a budget and a
+//! report read those, never a scan. Rows are locked in one order (accounts by
+//! id, then totals by day and category) so concurrent writers never deadlock.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use auth_types::problem::codes;
+use base64::Engine;
+use diesel_async::AsyncPgConnection;
+use money::Currency;
+use serde::Serialize;
+use serde_json::Value;
+use service_kit::json::JsonObject;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::categories::category_field;
+use super::query::Query;
+use super::{FamilyPath, ItemPath, Reply, WriteRequest};
+use crate::access::{self, Authed, Caller, InFamily, Need};
+use crate::body::{self, Fields, Patch};
+use crate::db::accounts::{self, Account};
+use crate::db::transactions::{self, Filter, Transaction};
+use crate::db::{budgets, totals};
+use crate::domain::{TransactionKind, dates};
+use crate::error::Error;
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub struct TransactionResponse {
+    id: Uuid,
+    kind: String,
+    account_id: Uuid,
+    to_account_id: Option<Uuid>,
+    amount: String,
+    currency: String,
+    to_amount: Option<String>,
+    category_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    occurred_at: OffsetDateTime,
+    note: Option<String>,
+    created_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+}
+
+fn currency(code: &str) -> Result<Currency, Error> {
+    Currency::parse(code).map_err(Error::internal)
+}
+
+impl TransactionResponse {
+    pub fn from_row(row: Transaction) -> Result<Self, Error> {
+        let to_amount = match (row.to_amount, &row.to_currency) {
+            (Some(minor), Some(code)) => Some(money::format_amount(minor, currency(code)?)),
+            _ => None,
+        };
+        Ok(Self {
+            id: row.id,
+            amount: money::format_amount(row.amount, currency(&row.currency)?),
+            kind: row.kind,
+            account_id: row.account_id,
+            to_account_id: row.to_account_id,
+            currency: row.currency,
+            to_amount,
+            category_id: row.category_id,
+            occurred_at: row.occurred_at,
+            note: row.note,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// A budget that a new transaction carried past 80 or 100 percent.
+#[derive(Serialize)]
+struct BudgetAlert {
+    budget_id: Uuid,
+    category_id: Uuid,
+    threshold: u8,
+    spent: String,
+    limit: String,
+}
+
+#[derive(Serialize)]
+struct CreatedResponse {
+    #[serde(flatten)]
+    transaction: TransactionResponse,
+    budget_alerts: Vec<BudgetAlert>,
+}
+
+#[derive(Serialize)]
+struct Page {
+    items: Vec<TransactionResponse>,
+    next_cursor: Option<String>,
+}
+
+/// What a transaction does: the accounts' balance moves and its category's day.
+struct Effect {
+    accounts: Vec<(Uuid, i128)>,
+    total: Option<(time::Date, Uuid, String, i128)>,
+}
+
+fn effect(row: &Transaction) -> Effect {
+    let amount = i128::from(row.amount);
+    match row.kind.as_str() {
+        "transfer" => {
+            let received = i128::from(row.to_amount.unwrap_or(row.amount));
+            let mut accounts = vec![(row.account_id, -amount)];
+            if let Some(to) = row.to_account_id {
+                accounts.push((to, received));
+            }
+            Effect {
+                accounts,
+                total: None,
+            }
+        }
+        kind => Effect {
+            accounts: vec![(
+                row.account_id,
+                if kind == "income" { amount } else { -amount },
+            )],
+            total: row
+                .category_id
+                .map(|category| (row.local_date, category, row.currency.clone(), amount)),
+        },
+    }
+}
+
+/// Undoes `old` and applies `new` (either may be absent), locking rows in one order.
+async fn apply(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+    old: Option<&Transaction>,
+    new: Option<&Transaction>,
+) -> Result<(), Error> {
+    let mut balances: BTreeMap<Uuid, (i128, i64)> = BTreeMap::new();
+    let mut days: BTreeMap<(time::Date, Uuid, String), i128> = BTreeMap::new();
+    for (row, sign) in [(old, -1i128), (new, 1)] {
+        let Some(row) = row else { continue };
+        let effect = effect(row);
+        for (account, delta) in effect.accounts {
+            let entry = balances.entry(account).or_default();
+            entry.0 += sign * delta;
+            entry.1 += sign as i64;
+        }
+        if let Some((day, category, code, amount)) = effect.total {
+            *days.entry((day, category, code)).or_default() += sign * amount;
+        }
+    }
+    for (account, (delta, count)) in balances {
+        if delta != 0 || count != 0 {
+            accounts::apply(conn, account, delta, count).await?;
+        }
+    }
+    for ((local_date, category, currency), amount) in days {
+        if amount != 0 {
+            let delta = totals::Delta {
+                family,
+                local_date,
+                category,
+                currency: &currency,
+                amount,
+            };
+            totals::add(conn, &delta).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The family's account named in `field`; a failure is recorded on it.
+async fn account_field(
+    conn: &mut AsyncPgConnection,
+    fields: &mut Fields,
+    family: Uuid,
+    field: &str,
+    id: Option<Uuid>,
+    must_be_open: bool,
+) -> Result<Option<Account>, Error> {
+    let Some(id) = id else { return Ok(None) };
+    match accounts::find(conn, family, id, false).await? {
+        None => {
+            fields.fail(
+                field,
+                codes::INVALID_VALUE,
+                "is not an account of this family",
+            );
+            Ok(None)
+        }
+        Some(account) if must_be_open && account.archived => {
+            fields.fail(
+                field,
+                codes::INVALID_VALUE,
+                "is archived and takes no new transactions",
+            );
+            Ok(None)
+        }
+        Some(account) => Ok(Some(account)),
+    }
+}
+
+fn amount_in(
+    fields: &mut Fields,
+    field: &str,
+    text: Option<&str>,
+    account: Option<&Account>,
+) -> Option<i64> {
+    let (text, account) = (text?, account?);
+    let currency = Currency::parse(&account.currency).ok()?;
+    match money::parse_amount(text, currency) {
+        Ok(minor) => Some(minor),
+        Err(err) => {
+            fields.fail(field, codes::INVALID_AMOUNT, err.to_string());
+            None
+        }
+    }
+}
+
+/// `POST /families/{fid}/transactions`.
+pub async fn create(
+    state: web::Data<AppState>,
+    path: web::Path<FamilyPath>,
+    req: HttpRequest,
+    Authed(caller, JsonObject(object)): Authed<JsonObject>,
+) -> Result<HttpResponse, Error> {
+    let body = Value::Object(object.clone());
+    let request = WriteRequest {
+        http: &req,
+        body: &body,
+    };
+    let user = caller.user_id;
+    super::write(
+        &state,
+        &caller,
+        &path.fid,
+        Need::Writer,
+        request,
+        async |conn, scope| {
+            let family = scope.family.id;
+            let mut fields = Fields::new(object);
+            let kind = fields
+                .required("kind", body::one_of(TransactionKind::NAMES))
+                .and_then(TransactionKind::parse);
+            let account_id = fields.required("account_id", body::uuid);
+            let amount_text = fields.required("amount", body::amount_text);
+            let given_currency = fields.optional("currency", body::currency);
+            let to_amount_text = fields.optional("to_amount", body::amount_text);
+            let occurred_at = fields.optional("occurred_at", body::timestamp);
+            let note = fields.optional("note", body::note);
+            let account =
+                account_field(conn, &mut fields, family, "account_id", account_id, true).await?;
+            let mut to_account = None;
+            let mut category = None;
+            match kind {
+                Some(TransactionKind::Transfer) => {
+                    let to_id = fields.required("to_account_id", body::uuid);
+                    to_account =
+                        account_field(conn, &mut fields, family, "to_account_id", to_id, true)
+                            .await?;
+                    if to_id.is_some() && to_id == account_id {
+                        fields.fail(
+                            "to_account_id",
+                            codes::INVALID_VALUE,
+                            "must be another account than account_id",
+                        );
+                        to_account = None;
+                    }
+                    if !matches!(
+                        fields.patch("category_id", |_| Ok(())),
+                        Patch::Absent | Patch::Null
+                    ) {
+                        fields.fail(
+                            "category_id",
+                            codes::INVALID_VALUE,
+                            "a transfer has no category",
+                        );
+                    }
+                }
+                Some(kind) => {
+                    let category_id = fields.required("category_id", body::uuid);
+                    let wanted = kind.category_kind().map(|k| k.as_str());
+                    category = category_field(
+                        conn,
+                        &mut fields,
+                        family,
+                        "category_id",
+                        category_id,
+                        wanted,
+                    )
+                    .await?;
+                    for field in ["to_account_id", "to_amount"] {
+                        if !matches!(fields.patch(field, |_| Ok(())), Patch::Absent | Patch::Null) {
+                            fields.fail(field, codes::INVALID_VALUE, "only a transfer has one");
+                        }
+                    }
+                }
+                None => {}
+            }
+            if let (Some(given), Some(account)) = (given_currency, &account)
+                && given.code() != account.currency
+            {
+                fields.fail(
+                    "currency",
+                    codes::CURRENCY_MISMATCH,
+                    "differs from the account's currency",
+                );
+            }
+            let amount = amount_in(
+                &mut fields,
+                "amount",
+                amount_text.as_deref(),
+                account.as_ref(),
+            );
+            let to_amount = transfer_amount(
+                &mut fields,
+                account.as_ref(),
+                to_account.as_ref(),
+                amount,
+                to_amount_text.as_deref(),
+            );
+            fields.finish()?;
+            let (Some(kind), Some(account), Some(amount)) = (kind, account, amount) else {
+                return Err(Error::internal("checked fields missing"));
+            };
+            let written = transactions::Fields {
+                kind: kind.as_str(),
+                account_id: account.id,
+                to_account_id: to_account.as_ref().map(|a| a.id),
+                amount,
+                currency: &account.currency,
+                to_amount,
+                category_id: category.as_ref().map(|c| c.id),
+                occurred_at: occurred_at.unwrap_or_else(OffsetDateTime::now_utc),
+                note: note.as_deref(),
+            };
+            let row = transactions::insert(conn, family, &scope.family.time_zone, &written, user.0)
+                .await?;
+            apply(conn, family, None, Some(&row)).await?;
+            let budget_alerts = if kind == TransactionKind::Expense {
+                alerts(conn, scope, &row).await?
+            } else {
+                Vec::new()
+            };
+            Reply::created(&CreatedResponse {
+                transaction: TransactionResponse::from_row(row)?,
+                budget_alerts,
+            })
+        },
+    )
+    .await
+}
+
+/// `to_amount` of a transfer: required between currencies, else equal to
+/// `amount` when given and stored as `None`.
+fn transfer_amount(
+    fields: &mut Fields,
+    account: Option<&Account>,
+    to_account: Option<&Account>,
+    amount: Option<i64>,
+    text: Option<&str>,
+) -> Option<i64> {
+    let (account, to_account) = (account?, to_account?);
+    if account.currency != to_account.currency {
+        if text.is_none() {
+            fields.fail(
+                "to_amount",
+                codes::INVALID_VALUE,
+                "is required between accounts of different currencies",
+            );
+        }
+        return amount_in(fields, "to_amount", text, Some(to_account));
+    }
+    let given = amount_in(fields, "to_amount", text, Some(to_account));
+    if given.is_some() && amount.is_some() && given != amount {
+        fields.fail(
+            "to_amount",
+            codes::INVALID_VALUE,
+            "must equal amount between accounts of one currency",
+        );
+    }
+    None
+}
+
+/// The budget alerts of a new expense: each threshold (80, 100 percent of the
+/// month's limit with its carry) that this expense carried the month across.
+async fn alerts(
+    conn: &mut AsyncPgConnection,
+    scope: &InFamily,
+    row: &Transaction,
+) -> Result<Vec<BudgetAlert>, Error> {
+    let Some(category) = row.category_id else {
+        return Ok(Vec::new());
+    };
+    let Some(budget) = budgets::for_category(conn, category, &row.currency).await? else {
+        return Ok(Vec::new());
+    };
+    let start_day = scope.family.start_day();
+    let status =
+        super::budgets::month_status(conn, scope.family.id, &budget, row.local_date, start_day)
+            .await?;
+    let spent_after = status.spent;
+    let spent_before = spent_after - i128::from(row.amount);
+    let limit = status.limit_with_carry();
+    let code = currency(&row.currency)?;
+    Ok([80u8, 100]
+        .into_iter()
+        .filter(|threshold| {
+            let line = limit * i128::from(*threshold);
+            spent_before * 100 < line && spent_after * 100 >= line
+        })
+        .map(|threshold| BudgetAlert {
+            budget_id: budget.id,
+            category_id: category,
+            threshold,
+            spent: money::format_amount(spent_after, code),
+            limit: money::format_amount(limit, code),
+        })
+        .collect())
+}
+
+/// `GET /families/{fid}/transactions/{id}`.
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<ItemPath>,
+) -> Result<HttpResponse, Error> {
+    let id = access::path_id(&path.id);
+    super::read(
+        &state,
+        &caller,
+        &path.fid,
+        Need::Reader,
+        async |conn, scope| {
+            let row = transactions::find(conn, scope.family.id, id?, false)
+                .await?
+                .ok_or(Error::NotFound)?;
+            Reply::ok(&TransactionResponse::from_row(row)?)
+        },
+    )
+    .await
+}
+
+/// `PATCH /families/{fid}/transactions/{id}`: amount, accounts, to_amount,
+/// category, note, occurred_at; never the kind.
+pub async fn update(
+    state: web::Data<AppState>,
+    path: web::Path<ItemPath>,
+    req: HttpRequest,
+    Authed(caller, JsonObject(object)): Authed<JsonObject>,
+) -> Result<HttpResponse, Error> {
+    let body = Value::Object(object.clone());
+    let request = WriteRequest {
+        http: &req,
+        body: &body,
+    };
+    let id = access::path_id(&path.id);
+    super::write(
+        &state,
+        &caller,
+        &path.fid,
+        Need::Writer,
+        request,
+        async |conn, scope| {
+            let family = scope.family.id;
+            let old = transactions::find(conn, family, id?, true)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let kind =
+                TransactionKind::parse(&old.kind).ok_or_else(|| Error::internal("stored kind"))?;
+            let mut fields = Fields::new(object);
+            if let Some(given) = fields.optional("kind", body::one_of(TransactionKind::NAMES))
+                && given != old.kind
+            {
+                fields.fail(
+                    "kind",
+                    codes::INVALID_VALUE,
+                    "a transaction's kind never changes",
+                );
+            }
+            for field in ["kind", "account_id", "amount", "occurred_at"] {
+                if let Patch::Null = fields.patch(field, |_| Ok(())) {
+                    fields.fail(field, codes::INVALID_VALUE, "cannot be null");
+                }
+            }
+            let account_id = fields.optional("account_id", body::uuid);
+            let amount_text = fields.optional("amount", body::amount_text);
+            let given_currency = fields.optional("currency", body::currency);
+            let to_amount_text = fields.optional("to_amount", body::amount_text);
+            let occurred_at = fields.optional("occurred_at", body::timestamp);
+            let note = fields.patch("note", body::note);
+            // An account the transaction already uses stays usable when archived.
+            let account = match account_id {
+                Some(id) if id != old.account_id => {
+                    account_field(conn, &mut fields, family, "account_id", Some(id), true).await?
+                }
+                _ => accounts::find(conn, family, old.account_id, false).await?,
+            };
+            let mut to_account = None;
+            let mut category_id = old.category_id;
+            if kind == TransactionKind::Transfer {
+                let to_id = match fields.patch("to_account_id", body::uuid) {
+                    Patch::Value(id) => Some(id),
+                    Patch::Null => {
+                        fields.fail(
+                            "to_account_id",
+                            codes::INVALID_VALUE,
+                            "a transfer needs one",
+                        );
+                        None
+                    }
+                    Patch::Absent => old.to_account_id,
+                };
+                to_account = match to_id {
+                    Some(id) if Some(id) != old.to_account_id => {
+                        account_field(conn, &mut fields, family, "to_account_id", Some(id), true)
+                            .await?
+                    }
+                    Some(id) => accounts::find(conn, family, id, false).await?,
+                    None => None,
+                };
+                if to_account.is_some()
+                    && to_account.as_ref().map(|a| a.id) == account.as_ref().map(|a| a.id)
+                {
+                    fields.fail(
+                        "to_account_id",
+                        codes::INVALID_VALUE,
+                        "must be another account than account_id",
+                    );
+                    to_account = None;
+                }
+                if !matches!(
+                    fields.patch("category_id", |_| Ok(())),
+                    Patch::Absent | Patch::Null
+                ) {
+                    fields.fail(
+                        "category_id",
+                        codes::INVALID_VALUE,
+                        "a transfer has no category",
+                    );
+                }
+            } else {
+                match fields.patch("category_id", body::uuid) {
+                    Patch::Value(id) => {
+                        let wanted = kind.category_kind().map(|k| k.as_str());
+                        category_id = category_field(
+                            conn,
+                            &mut fields,
+                            family,
+                            "category_id",
+                            Some(id),
+                            wanted,
+                        )
+                        .await?
+                        .map(|c| c.id);
+                    }
+                    Patch::Null => {
+                        fields.fail("category_id", codes::INVALID_VALUE, "cannot be null")
+                    }
+                    Patch::Absent => {}
+                }
+                for field in ["to_account_id", "to_amount"] {
+                    if !matches!(fields.patch(field, |_| Ok(())), Patch::Absent | Patch::Null) {
+                        fields.fail(field, codes::INVALID_VALUE, "only a transfer has one");
+                    }
+                }
+            }
+            if let (Some(given), Some(account)) = (given_currency, &account)
+                && given.code() != account.currency
+            {
+                fields.fail(
+                    "currency",
+                    codes::CURRENCY_MISMATCH,
+                    "differs from the account's currency",
+                );
+            }
+            let amount = match (&amount_text, &account) {
+                (Some(text), _) => amount_in(&mut fields, "amount", Some(text), account.as_ref()),
+                (None, Some(account)) if account.currency != old.currency => {
+                    fields.fail(
+                        "amount",
+                        codes::INVALID_VALUE,
+                        "is required when the account's currency changes",
+                    );
+                    None
+                }
+                (None, _) => Some(old.amount),
+            };
+            let to_amount = if kind == TransactionKind::Transfer {
+                let text = to_amount_text.or_else(|| {
+                    // Unchanged currencies keep the old target amount.
+                    let same_pair = account.as_ref().map(|a| &a.currency) == Some(&old.currency)
+                        && to_account.as_ref().map(|a| &a.currency) == old.to_currency.as_ref();
+                    match (same_pair, old.to_amount, old.to_currency.as_deref()) {
+                        (true, Some(minor), Some(code)) => Currency::parse(code)
+                            .ok()
+                            .map(|c| money::format_amount(minor, c)),
+                        _ => None,
+                    }
+                });
+                transfer_amount(
+                    &mut fields,
+                    account.as_ref(),
+                    to_account.as_ref(),
+                    amount,
+                    text.as_deref(),
+                )
+            } else {
+                None
+            };
+            fields.finish()?;
+            let (Some(account), Some(amount)) = (account, amount) else {
+                return Err(Error::internal("checked fields missing"));
+            };
+            let note = match note {
+                Patch::Absent => old.note.clone(),
+                Patch::Null => None,
+                Patch::Value(note) => Some(note),
+            };
+            let written = transactions::Fields {
+                kind: kind.as_str(),
+                account_id: account.id,
+                to_account_id: to_account.as_ref().map(|a| a.id),
+                amount,
+                currency: &account.currency,
+                to_amount,
+                category_id,
+                occurred_at: occurred_at.unwrap_or(old.occurred_at),
+                note: note.as_deref(),
+            };
+            let row = transactions::update(conn, old.id, &scope.family.time_zone, &written).await?;
+            apply(conn, family, Some(&old), Some(&row)).await?;
+            Reply::ok(&TransactionResponse::from_row(row)?)
+        },
+    )
+    .await
+}
+
+/// `DELETE /families/{fid}/transactions/{id}`.
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<ItemPath>,
+) -> Result<HttpResponse, Error> {
+    let id = access::path_id(&path.id);
+    super::delete(&state, &caller, &path.fid, async |conn, scope| {
+        let family = scope.family.id;
+        let old = transactions::find(conn, family, id?, true)
+            .await?
+            .ok_or(Error::NotFound)?;
+        transactions::delete(conn, old.id).await?;
+        apply(conn, family, Some(&old), None).await
+    })
+    .await
+}
+
+/// A list cursor: where a page ended, as opaque text.
+fn encode_cursor(row: &Transaction) -> String {
+    let micros = row.occurred_at.unix_timestamp_nanos() / 1000;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{micros}:{}", row.id))
+}
+
+fn decode_cursor(text: &str) -> Option<(OffsetDateTime, Uuid)> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (micros, id) = text.split_once(':')?;
+    let micros: i128 = micros.parse().ok()?;
+    let at = OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1000)?).ok()?;
+    Some((at, id.parse().ok()?))
+}
+
+/// `GET /families/{fid}/transactions?account_id&category_id&kind&from&to&limit&cursor`.
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<FamilyPath>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Error> {
+    let mut query = Query::new(&req);
+    let account_id = query.uuid("account_id");
+    let category_id = query.uuid("category_id");
+    let kind = query.one_of("kind", TransactionKind::NAMES);
+    let (from, to) = query.period();
+    let limit = query.integer_in("limit", 1..=200).unwrap_or(50);
+    let after = query.with("cursor", "is not a cursor of this list", decode_cursor);
+    let checked = query.finish();
+    super::read(
+        &state,
+        &caller,
+        &path.fid,
+        Need::Reader,
+        async |conn, scope| {
+            checked?;
+            let filter = Filter {
+                account_id,
+                category_id,
+                kind,
+                from,
+                to,
+                after,
+                // One more than asked tells whether another page follows.
+                limit: limit + 1,
+            };
+            let mut rows = transactions::list(conn, scope.family.id, &filter).await?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let next_cursor = if more {
+                rows.last().map(encode_cursor)
+            } else {
+                None
+            };
+            let items = rows
+                .into_iter()
+                .map(TransactionResponse::from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            Reply::ok(&Page { items, next_cursor })
+        },
+    )
+    .await
+}
+
+/// The period of `from`..`to`, each defaulting to the current budget month's edge.
+pub fn period_or_current_month(
+    scope: &InFamily,
+    from: Option<time::Date>,
+    to: Option<time::Date>,
+) -> Result<(time::Date, time::Date), Error> {
+    let (month_from, month_to) =
+        dates::budget_month_of(scope.family.zone().today(), scope.family.start_day())
+            .ok_or_else(|| Error::internal("budget month out of range"))?;
+    Ok((from.unwrap_or(month_from), to.unwrap_or(month_to)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_and_garbage_does_not() {
+        let at =
+            OffsetDateTime::from_unix_timestamp_nanos(1_765_000_000_123_456_000).expect("time");
+        let id = Uuid::now_v7();
+        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("{}:{id}", at.unix_timestamp_nanos() / 1000));
+        assert_eq!(decode_cursor(&text), Some((at, id)));
+        for bad in ["", "!!", "bm9wZQ", "MTI6bm90LWEtdXVpZA"] {
+            assert_eq!(decode_cursor(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,224 @@
+use serde_json::json;
+
+use crate::helpers::world;
+
+#[tokio::test]
+async fn accounts_default_to_the_family_currency_and_move_with_their_opening_balance() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "GBP").await;
+    let created = world
+        .post(
+            &ann,
+            &format!("/families/{family}/accounts"),
+            json!({"name": "Wallet", "kind": "cash"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["currency"], "GBP");
+    assert_eq!(created.body["opening_balance"], "0.00");
+    assert_eq!(created.body["archived"], false);
+    let id = created.body["id"].as_str().unwrap();
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    world.expense(&ann, &family, id, &food, "2.50").await;
+    let moved = world
+        .patch(
+            &ann,
+            &format!("/families/{family}/accounts/{id}"),
+            json!({"opening_balance": "100"}),
+        )
+        .await;
+    assert_eq!(moved.body["balance"], "97.50", "{}", moved.body);
+    // Fixed currency once it has transactions; no delete then either.
+    let currency = world
+        .patch(
+            &ann,
+            &format!("/families/{family}/accounts/{id}"),
+            json!({"currency": "EUR"}),
+        )
+        .await;
+    assert_eq!((currency.status.as_u16(), currency.code()), (409, "in_use"));
+    let delete = world
+        .delete(&ann, &format!("/families/{family}/accounts/{id}"))
+        .await;
+    assert_eq!((delete.status.as_u16(), delete.code()), (409, "in_use"));
+    // Archived, it takes no new transactions; unarchived, it does again.
+    world
+        .patch(
+            &ann,
+            &format!("/families/{family}/accounts/{id}"),
+            json!({"archived": true}),
+        )
+        .await;
+    world
+        .expense(&ann, &family, id, &food, "1")
+        .await
+        .assert_field("account_id", "invalid_value");
+    world
+        .patch(
+            &ann,
+            &format!("/families/{family}/accounts/{id}"),
+            json!({"archived": false}),
+        )
+        .await;
+    assert_eq!(
+        world.expense(&ann, &family, id, &food, "1").await.status,
+        201
+    );
+    // An unused account goes.
+    let spare = world.account(&ann, &family, "USD", "5").await;
+    assert_eq!(
+        world
+            .delete(&ann, &format!("/families/{family}/accounts/{spare}"))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        world
+            .get(&ann, &format!("/families/{family}/accounts/{spare}"))
+            .await
+            .status,
+        404
+    );
+    world
+        .post(
+            &ann,
+            &format!("/families/{family}/accounts"),
+            json!({"name": "X", "kind": "wallet"}),
+        )
+        .await
+        .assert_field("kind", "invalid_value");
+}
+
+#[tokio::test]
+async fn a_transfer_targets_count_against_deleting_an_account() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let (from, to) = (
+        world.account(&ann, &family, "EUR", "10").await,
+        world.account(&ann, &family, "EUR", "0").await,
+    );
+    let transfer = world
+        .post(
+            &ann,
+            &format!("/families/{family}/transactions"),
+            json!({"kind": "transfer", "account_id": from, "to_account_id": to, "amount": "4"}),
+        )
+        .await;
+    assert_eq!(transfer.status, 201, "{}", transfer.body);
+    assert_eq!(transfer.body["to_amount"], serde_json::Value::Null);
+    assert_eq!(
+        world
+            .delete(&ann, &format!("/families/{family}/accounts/{to}"))
+            .await
+            .code(),
+        "in_use"
+    );
+}
+
+#[tokio::test]
+async fn categories_are_unique_by_name_and_kind_and_form_a_tree() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let categories = format!("/families/{family}/categories");
+    let defaults = world.get(&ann, &categories).await;
+    let kinds: Vec<&str> = defaults.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"expense") && kinds.contains(&"income"));
+    let taken = world
+        .post(
+            &ann,
+            &categories,
+            json!({"name": "GROCERIES", "kind": "expense"}),
+        )
+        .await;
+    assert_eq!((taken.status.as_u16(), taken.code()), (409, "name_taken"));
+    // The same name of the other kind is fine.
+    assert_eq!(
+        world
+            .post(
+                &ann,
+                &categories,
+                json!({"name": "Groceries", "kind": "income"})
+            )
+            .await
+            .status,
+        201
+    );
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let salary = world.category(&ann, &family, "income", "Salary").await;
+    let child = world
+        .post(
+            &ann,
+            &categories,
+            json!({"name": "Fruit", "kind": "expense", "parent_id": food}),
+        )
+        .await;
+    assert_eq!(child.body["parent_id"], food.as_str());
+    world
+        .post(
+            &ann,
+            &categories,
+            json!({"name": "Bonus", "kind": "expense", "parent_id": salary}),
+        )
+        .await
+        .assert_field("parent_id", "invalid_value");
+    let child_id = child.body["id"].as_str().unwrap();
+    // No cycles, no kind change, no rename onto a taken name.
+    world
+        .patch(
+            &ann,
+            &format!("{categories}/{food}"),
+            json!({"parent_id": child_id}),
+        )
+        .await
+        .assert_field("parent_id", "invalid_value");
+    world
+        .patch(
+            &ann,
+            &format!("{categories}/{food}"),
+            json!({"kind": "income"}),
+        )
+        .await
+        .assert_field("kind", "invalid_value");
+    assert_eq!(
+        world
+            .patch(
+                &ann,
+                &format!("{categories}/{child_id}"),
+                json!({"name": "transport"})
+            )
+            .await
+            .code(),
+        "name_taken"
+    );
+    // In use by a subcategory: no delete.
+    assert_eq!(
+        world
+            .delete(&ann, &format!("{categories}/{food}"))
+            .await
+            .code(),
+        "in_use"
+    );
+    assert_eq!(
+        world
+            .delete(&ann, &format!("{categories}/{child_id}"))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        world
+            .delete(&ann, &format!("{categories}/{food}"))
+            .await
+            .status,
+        204
+    );
+}

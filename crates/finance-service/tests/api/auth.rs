@@ -1,0 +1,76 @@
+//! The finance service trusts the auth service's tokens and sessions.
+
+use serde_json::json;
+
+use crate::helpers::world;
+
+#[tokio::test]
+async fn a_logged_out_token_is_refused_at_once() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    assert_eq!(world.get(&ann, "/families").await.status, 200);
+    let logout = world
+        .client
+        .post(world.auth.endpoint("/api/v1/auth/logout"))
+        .bearer_auth(&ann.token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    let refused = world.get(&ann, "/families").await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.code()),
+        (401, "unauthorized")
+    );
+    assert_eq!(refused.headers["www-authenticate"], "Bearer");
+}
+
+#[tokio::test]
+async fn tokens_that_are_not_live_access_tokens_are_refused() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let mut refresh_as_access = ann.clone();
+    refresh_as_access.token = ann.refresh.clone();
+    let mut garbage = ann.clone();
+    garbage.token = "not.a.jwt".into();
+    for user in [&refresh_as_access, &garbage] {
+        assert_eq!(world.get(user, "/families").await.status, 401);
+    }
+    let none = world
+        .client
+        .get(world.url("/families"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 401);
+    // A session that is not the token's user's: the session key rewritten.
+    let bob = world.user("bob").await;
+    world.get(&bob, "/families").await;
+    use base64::Engine;
+    let payload = bob.token.split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    let mut redis = redis::Client::open(world.auth.redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let key = format!(
+        "{}session:{}",
+        world.auth.redis.prefix(),
+        claims["sid"].as_str().unwrap()
+    );
+    let _: () = redis::cmd("HSET")
+        .arg(&key)
+        .arg("user_id")
+        .arg(&ann.id)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert_eq!(world.get(&bob, "/families").await.status, 401);
+}

@@ -1,0 +1,145 @@
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::world;
+
+#[tokio::test]
+async fn a_key_replays_its_first_answer_and_records_once() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let path = format!("/families/{family}/transactions");
+    let body =
+        json!({"kind": "expense", "account_id": account, "category_id": food, "amount": "3.00"});
+    let first = world
+        .call(&ann, Method::POST, &path, Some(body.clone()), Some("key-1"))
+        .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert!(first.headers.get("idempotent-replayed").is_none());
+    // The same body with its keys in another order is the same request.
+    let reordered =
+        json!({"amount": "3.00", "category_id": food, "account_id": account, "kind": "expense"});
+    let again = world
+        .call(&ann, Method::POST, &path, Some(reordered), Some("key-1"))
+        .await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.body, first.body);
+    // Even after the record changed, the first answer comes back.
+    let tx = first.body["id"].as_str().unwrap();
+    world
+        .patch(&ann, &format!("{path}/{tx}"), json!({"amount": "4"}))
+        .await;
+    let later = world
+        .call(&ann, Method::POST, &path, Some(body.clone()), Some("key-1"))
+        .await;
+    assert_eq!(later.body["amount"], "3.00");
+    assert_eq!(world.balance(&ann, &family, &account).await, "-4.00");
+    // Another body, or another endpoint, with the key: 422.
+    let other = world
+        .call(&ann, Method::POST, &path, Some(json!({"kind": "expense", "account_id": account, "category_id": food, "amount": "5"})), Some("key-1"))
+        .await;
+    assert_eq!(
+        (other.status.as_u16(), other.code()),
+        (422, "idempotency_key_reused")
+    );
+    let elsewhere = world
+        .call(
+            &ann,
+            Method::POST,
+            &format!("/families/{family}/accounts"),
+            Some(body.clone()),
+            Some("key-1"),
+        )
+        .await;
+    assert_eq!(elsewhere.code(), "idempotency_key_reused");
+    // Keys are the caller's: another member's same key is a new request.
+    let bob = world.user("bob").await;
+    world.join(&ann, &family, &bob, "member").await;
+    let bobs = world
+        .call(&bob, Method::POST, &path, Some(body.clone()), Some("key-1"))
+        .await;
+    assert_eq!(bobs.status, 201);
+    assert!(bobs.headers.get("idempotent-replayed").is_none());
+    assert_eq!(world.balance(&ann, &family, &account).await, "-7.00");
+}
+
+#[tokio::test]
+async fn refusals_are_remembered_and_bad_keys_record_nothing() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let path = format!("/families/{family}/accounts");
+    let refused = world
+        .call(
+            &ann,
+            Method::POST,
+            &path,
+            Some(json!({"name": "A"})),
+            Some("k"),
+        )
+        .await;
+    refused.assert_field("kind", "invalid_value");
+    let replayed = world
+        .call(
+            &ann,
+            Method::POST,
+            &path,
+            Some(json!({"name": "A"})),
+            Some("k"),
+        )
+        .await;
+    assert_eq!(replayed.status, 422);
+    assert_eq!(replayed.headers["idempotent-replayed"], "true");
+    assert_eq!(replayed.body, refused.body);
+    for bad in ["", "a b", &"k".repeat(256)] {
+        let answer = world
+            .call(
+                &ann,
+                Method::POST,
+                &path,
+                Some(json!({"name": "A", "kind": "cash"})),
+                Some(bad),
+            )
+            .await;
+        answer.assert_field("Idempotency-Key", "invalid_value");
+    }
+    assert_eq!(world.get(&ann, &path).await.body["items"], json!([]));
+}
+
+#[tokio::test]
+async fn one_key_sent_twenty_times_at_once_records_once() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let path = format!("/families/{family}/transactions");
+    let body =
+        json!({"kind": "expense", "account_id": account, "category_id": food, "amount": "1.00"});
+    let answers = futures_util::future::join_all(
+        (0..20).map(|_| world.call(&ann, Method::POST, &path, Some(body.clone()), Some("race"))),
+    )
+    .await;
+    let created: Vec<_> = answers.iter().filter(|a| a.status == 201).collect();
+    assert!(!created.is_empty());
+    for answer in &answers {
+        assert!(
+            answer.status == 201
+                || (answer.status == 409 && answer.code() == "idempotency_in_flight"),
+            "{} {}",
+            answer.status,
+            answer.body
+        );
+    }
+    let ids: std::collections::HashSet<&str> = created
+        .iter()
+        .map(|a| a.body["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "every 201 is the one record");
+    assert_eq!(world.balance(&ann, &family, &account).await, "-1.00");
+    let list = world.get(&ann, &path).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+}

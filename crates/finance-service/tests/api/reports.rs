@@ -1,0 +1,154 @@
+use serde_json::json;
+
+use crate::helpers::world;
+
+#[tokio::test]
+async fn the_summary_sums_per_currency_and_category() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let (eur, usd) = (
+        world.account(&ann, &family, "EUR", "0").await,
+        world.account(&ann, &family, "USD", "0").await,
+    );
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let salary = world.category(&ann, &family, "income", "Salary").await;
+    world
+        .post(
+            &ann,
+            &format!("/families/{family}/budgets"),
+            json!({"category_id": food, "limit": "200"}),
+        )
+        .await;
+    let path = format!("/families/{family}/transactions");
+    for (kind, account, category, amount, at) in [
+        ("expense", &eur, &food, "10.10", "2026-04-01T10:00:00Z"),
+        ("expense", &eur, &food, "0.90", "2026-04-30T10:00:00Z"),
+        ("income", &eur, &salary, "5", "2026-04-15T10:00:00Z"),
+        ("expense", &usd, &food, "7", "2026-04-15T10:00:00Z"),
+        ("expense", &eur, &food, "1000", "2026-05-01T10:00:00Z"),
+    ] {
+        let answer = world
+            .post(&ann, &path, json!({"kind": kind, "account_id": account, "category_id": category, "amount": amount, "occurred_at": at}))
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+    }
+    world
+        .post(&ann, &path, json!({"kind": "transfer", "account_id": eur, "to_account_id": usd, "amount": "3", "to_amount": "3.3", "occurred_at": "2026-04-10T10:00:00Z"}))
+        .await;
+    let summary = world
+        .get(
+            &ann,
+            &format!("/families/{family}/reports/summary?from=2026-04-01&to=2026-04-30"),
+        )
+        .await;
+    assert_eq!(summary.status, 200, "{}", summary.body);
+    assert_eq!(
+        summary.body,
+        json!({"from": "2026-04-01", "to": "2026-04-30", "currencies": [
+            {"currency": "EUR", "income": "5.00", "expense": "11.00", "net": "-6.00", "categories": [
+                {"category_id": food, "name": "Groceries", "kind": "expense", "total": "11.00", "budget_limit": "200.00"},
+                {"category_id": salary, "name": "Salary", "kind": "income", "total": "5.00", "budget_limit": null}]},
+            {"currency": "USD", "income": "0.00", "expense": "7.00", "net": "-7.00", "categories": [
+                {"category_id": food, "name": "Groceries", "kind": "expense", "total": "7.00", "budget_limit": null}]}]})
+    );
+    world
+        .get(
+            &ann,
+            &format!("/families/{family}/reports/summary?from=2026-05-01&to=2026-04-01"),
+        )
+        .await
+        .assert_field("from", "invalid_value");
+}
+
+#[tokio::test]
+async fn the_csv_lists_the_period_oldest_first_with_crlf() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let (eur, jpy) = (
+        world.account(&ann, &family, "EUR", "0").await,
+        world.account(&ann, &family, "JPY", "0").await,
+    );
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let path = format!("/families/{family}/transactions");
+    world
+        .post(&ann, &path, json!({"kind": "expense", "account_id": eur, "category_id": food, "amount": "2.5", "note": "milk, \"organic\"\nand eggs", "occurred_at": "2026-06-02T09:00:00Z"}))
+        .await;
+    world
+        .post(&ann, &path, json!({"kind": "transfer", "account_id": eur, "to_account_id": jpy, "amount": "10", "to_amount": "1600", "occurred_at": "2026-06-01T09:00:00Z"}))
+        .await;
+    world
+        .post(&ann, &path, json!({"kind": "expense", "account_id": eur, "category_id": food, "amount": "1", "occurred_at": "2026-07-01T09:00:00Z"}))
+        .await;
+    let response = world
+        .client
+        .get(world.url(&format!(
+            "/families/{family}/reports/transactions.csv?from=2026-06-01&to=2026-06-30"
+        )))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = response.text().await.unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "date,kind,account,to_account,category,amount,currency,to_amount,note,created_by\r\n\
+             2026-06-01,transfer,Account EUR,Account JPY,,10.00,EUR,1600,,{id}\r\n\
+             2026-06-02,expense,Account EUR,,Groceries,2.50,EUR,,\"milk, \"\"organic\"\"\nand eggs\",{id}\r\n",
+            id = ann.id
+        )
+    );
+    let stranger = world.user("eve").await;
+    let refused = world
+        .client
+        .get(world.url(&format!("/families/{family}/reports/transactions.csv")))
+        .bearer_auth(&stranger.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 404);
+}
+
+#[tokio::test]
+async fn a_long_csv_streams_every_page() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    // More rows than one page of the export, written directly.
+    world
+        .sql(&format!(
+            "INSERT INTO transactions (id, family_id, kind, account_id, amount, currency, category_id, occurred_at, local_date, created_by)
+             SELECT gen_random_uuid(), '{family}', 'expense', '{account}', i, 'EUR', '{food}',
+                    timestamptz '2026-08-01 00:00:00Z' + i * interval '1 second', date '2026-08-01', '{}'
+             FROM generate_series(1, 12001) AS i",
+            ann.id
+        ))
+        .await;
+    let text = world
+        .client
+        .get(world.url(&format!(
+            "/families/{family}/reports/transactions.csv?from=2026-08-01&to=2026-08-01"
+        )))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 12_002);
+    assert!(lines[1].contains(",0.01,EUR,"), "{}", lines[1]);
+    assert!(lines[12_001].contains(",120.01,EUR,"), "{}", lines[12_001]);
+}
