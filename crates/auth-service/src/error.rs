@@ -72,6 +72,8 @@ pub enum Error {
     TelegramAlreadyLinked,
     #[error("the account has no email address")]
     NoEmail,
+    #[error("unlinking would leave the account without a way in")]
+    TelegramOnly,
     #[error("rate limited for {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("method not allowed")]
@@ -176,6 +178,11 @@ impl Error {
                 S::CONFLICT,
                 "no_email",
                 "This account has no email address.".into(),
+            ),
+            Self::TelegramOnly => (
+                S::CONFLICT,
+                "telegram_only",
+                "This account has no email address: Telegram is its only way in.".into(),
             ),
             Self::RateLimited { retry_after_secs } => (
                 S::TOO_MANY_REQUESTS,

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::extract::ApiJson;
 use crate::mail::Notice;
 use crate::rate_limit::Kind;
-use crate::sessions::ClientInfo;
+use crate::sessions::{Channel, ClientInfo};
 use crate::state::{AppState, unix_now};
 
 /// A registration whose every field is valid.
@@ -83,7 +83,10 @@ pub async fn register(
                     },
                 )
                 .await?;
-                state.sessions.create(&pair.refresh, &client, now).await?;
+                state
+                    .sessions
+                    .create(&pair.refresh, &client, Channel::Web, now)
+                    .await?;
                 Ok(user)
             })
             .await
@@ -97,5 +100,8 @@ pub async fn register(
     {
         tracing::warn!(error = %err, "verification email not queued");
     }
-    Ok(HttpResponse::Created().json(state.tokens.response(pair, &user)))
+    Ok(super::token_answer(
+        HttpResponse::Created(),
+        &state.tokens.response(pair, &user),
+    ))
 }

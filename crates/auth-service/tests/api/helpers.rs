@@ -45,20 +45,25 @@ pub async fn spawn_app_with(overrides: Overrides) -> TestApp {
 
 /// An app whose database connections go through a proxy the test controls.
 pub async fn spawn_app_behind_db_proxy() -> (TestApp, test_support::TcpProxy) {
+    spawn_app_behind_db_proxy_with(Vec::new()).await
+}
+
+/// [`spawn_app_behind_db_proxy`] with more settings.
+pub async fn spawn_app_behind_db_proxy_with(
+    overrides: Overrides,
+) -> (TestApp, test_support::TcpProxy) {
     let db = TestDatabase::create("auth").await;
     auth_service::db::run_migrations(db.url())
         .await
         .expect("migrate");
     let proxy = test_support::TcpProxy::start(&test_support::host_port(db.url(), 5432)).await;
     let routed = test_support::with_host(db.url(), proxy.addr());
-    let app = start(
-        db,
-        vec![
-            ("DATABASE_URL", routed),
-            ("DEPENDENCY_TIMEOUT_MS", "1000".into()),
-        ],
-    )
-    .await;
+    let mut settings = vec![
+        ("DATABASE_URL", routed),
+        ("DEPENDENCY_TIMEOUT_MS", "1000".into()),
+    ];
+    settings.extend(overrides);
+    let app = start(db, settings).await;
     (app, proxy)
 }
 
