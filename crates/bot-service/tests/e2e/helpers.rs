@@ -39,6 +39,9 @@ pub async fn world() -> World {
     world
 }
 
+/// The bot's key for the chats' tokens in these tests.
+pub const BOT_STORE_KEY: &str = "e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0";
+
 pub async fn world_without_bot() -> World {
     let db = TestDatabase::create("bot").await;
     auth_service::db::run_migrations(db.url())
@@ -89,6 +92,7 @@ impl World {
                 format!("http://{}", self.auth_proxy.addr()),
             ),
             ("BOT_HMAC_SECRET", HMAC_SECRET.to_owned()),
+            ("BOT_STORE_KEY", BOT_STORE_KEY.to_owned()),
             ("REDIS_URL", self.bot_redis.url().to_owned()),
             ("REDIS_KEY_PREFIX", self.bot_redis.prefix().to_owned()),
             ("POLL_TIMEOUT_SECS", "1".to_owned()),
