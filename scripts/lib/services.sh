@@ -51,7 +51,10 @@ apt_install() {
     FB_APT_UPDATED=1
   fi
   log "installing $*"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2 ||
+  # Only what is asked for: a Recommends may be a daemon whose post-install script
+  # tries to start it (docker-compose recommends docker.io), which fails where the
+  # machine allows no daemons (a container, a chroot, many CI runners).
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2 ||
     die "apt-get install $* failed"
 }
 

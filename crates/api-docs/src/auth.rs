@@ -5,9 +5,9 @@
 use auth_types::dto::{
     AcceptedResponse, ChangePasswordRequest, ForgotPasswordRequest, HealthResponse, LoginRequest,
     LogoutRequest, ReadinessResponse, RefreshRequest, RegisterRequest, ResetPasswordRequest,
-    SessionListResponse, TelegramConfirmRequest, TelegramRefreshRequest, TelegramRegisterRequest,
-    TelegramStartRequest, TelegramStartResponse, TokenGetRequest, TokenResponse, UserResponse,
-    VerifyEmailRequest,
+    SessionListResponse, TelegramConfirmRequest, TelegramInspectRequest, TelegramInspectResponse,
+    TelegramRefreshRequest, TelegramRegisterRequest, TelegramStartRequest, TelegramStartResponse,
+    TokenGetRequest, TokenResponse, UserResponse, VerifyEmailRequest,
 };
 use auth_types::problem::codes;
 
@@ -139,6 +139,33 @@ pub fn routes() -> Vec<Route> {
             .problem(409, &[codes::TELEGRAM_ALREADY_LINKED]),
         ),
         Route::post(
+            "/api/v1/auth/telegram/inspect",
+            Op::api(
+                "telegramInspect",
+                "telegram",
+                "The Telegram identity behind a code, without using it up",
+            )
+            .access(Bearer)
+            .json_body::<TelegramInspectRequest>()
+            .answers::<TelegramInspectResponse>(200, "Who would be linked")
+            .problem(404, &[codes::INVALID_CODE]),
+        ),
+        Route::new(
+            Method::Delete,
+            "/api/v1/auth/telegram",
+            Op::api(
+                "telegramUnlink",
+                "telegram",
+                "Unlink the caller's Telegram identity",
+            )
+            .access(Bearer)
+            .answers_empty(
+                204,
+                "Unlinked (or none was linked); every session opened through the bot is revoked",
+            )
+            .problem(409, &[codes::TELEGRAM_ONLY]),
+        ),
+        Route::post(
             "/api/v1/auth/token/get",
             Op::api("tokenGet", "telegram", "A new session for a Telegram user")
                 .access(BotSignature)
@@ -193,7 +220,8 @@ pub fn routes() -> Vec<Route> {
             )
             .json_body::<ResetPasswordRequest>()
             .answers_empty(204, "Changed; every session of the user is revoked")
-            .problem(404, &[codes::INVALID_CODE]),
+            .problem(404, &[codes::INVALID_CODE])
+            .problem(429, &[codes::RATE_LIMITED]),
         ),
         Route::post(
             "/api/v1/auth/password/change",
@@ -201,7 +229,8 @@ pub fn routes() -> Vec<Route> {
                 .access(Bearer)
                 .json_body::<ChangePasswordRequest>()
                 .answers_empty(204, "Changed; every other session is revoked")
-                .problem(401, &[codes::INVALID_CREDENTIALS]),
+                .problem(401, &[codes::INVALID_CREDENTIALS])
+                .problem(429, &[codes::RATE_LIMITED]),
         ),
         Route::get(
             "/api/v1/auth/sessions",

@@ -28,6 +28,9 @@ pub struct Settings {
     pub bcrypt_cost: u32,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How long a rotated refresh token, presented again, still gets the
+    /// session's current one instead of revoking it (0: not at all).
+    pub refresh_reuse_grace: Duration,
     /// How long one PostgreSQL or Redis call may take before the request answers 503.
     pub dependency_timeout: Duration,
     pub log_format: LogFormat,
@@ -82,6 +85,11 @@ impl Settings {
             bcrypt_cost: env.number_in("BCRYPT_COST", 12, 4..=31)?,
             access_token_ttl: secs("ACCESS_TOKEN_TTL_SECS", 900)?,
             refresh_token_ttl: secs("REFRESH_TOKEN_TTL_SECS", 2_592_000)?,
+            refresh_reuse_grace: Duration::from_secs(env.number_in(
+                "REFRESH_REUSE_GRACE_SECS",
+                30,
+                0..=3600,
+            )?),
             dependency_timeout: Duration::from_millis(env.number_in(
                 "DEPENDENCY_TIMEOUT_MS",
                 1500,
@@ -195,6 +203,15 @@ mod tests {
         assert_eq!(s.bcrypt_cost, 12);
         assert_eq!(s.access_token_ttl, Duration::from_secs(900));
         assert_eq!(s.refresh_token_ttl, Duration::from_secs(2_592_000));
+        assert_eq!(s.refresh_reuse_grace, Duration::from_secs(30));
+        let off = env(&[("REFRESH_REUSE_GRACE_SECS", "0")]).expect("valid");
+        assert_eq!(off.refresh_reuse_grace, Duration::ZERO);
+        assert_eq!(
+            env(&[("REFRESH_REUSE_GRACE_SECS", "-1")])
+                .expect_err("bad")
+                .var,
+            "REFRESH_REUSE_GRACE_SECS"
+        );
     }
 
     #[test]

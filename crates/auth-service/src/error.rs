@@ -54,6 +54,8 @@ pub enum Error {
     TelegramAlreadyLinked,
     #[error("the account has no email address")]
     NoEmail,
+    #[error("unlinking would leave the account without a way in")]
+    TelegramOnly,
     #[error("rate limited for {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("email already taken")]
@@ -126,6 +128,11 @@ impl Error {
                 S::CONFLICT,
                 codes::NO_EMAIL,
                 "This account has no email address.",
+            ),
+            Self::TelegramOnly => (
+                S::CONFLICT,
+                codes::TELEGRAM_ONLY,
+                "This account has no email address: Telegram is its only way in.",
             ),
             Self::EmailTaken => (
                 S::CONFLICT,

@@ -22,14 +22,33 @@ pub struct PendingLink {
     pub first_name: Option<String>,
 }
 
+/// Takes a code: its value and its remaining life in ms, and the code is gone.
+const TAKE_SCRIPT: &str = r"
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+local ttl = redis.call('PTTL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return {value, ttl}
+";
+
+/// A code taken by [`LinkCodes::take`]: what it stood for, and how long it had left.
+pub struct TakenCode {
+    pub link: PendingLink,
+    remaining_ms: i64,
+}
+
 #[derive(Clone)]
 pub struct LinkCodes {
     redis: Redis,
+    take: redis::Script,
 }
 
 impl LinkCodes {
     pub fn new(redis: Redis) -> Self {
-        Self { redis }
+        Self {
+            redis,
+            take: redis::Script::new(TAKE_SCRIPT),
+        }
     }
 
     fn key(&self, code: &str) -> String {
@@ -71,13 +90,47 @@ impl LinkCodes {
             .transpose()
     }
 
-    /// Uses the code up; false when another request used it first.
-    pub async fn consume(&self, code: &str) -> Result<bool, Error> {
+    /// Uses the code up at once and returns what it stood for; `None` when it
+    /// is unknown, expired or already used (of two requests racing one code,
+    /// exactly one gets it).
+    pub async fn take(&self, code: &str) -> Result<Option<TakenCode>, Error> {
         let key = self.key(code);
-        let deleted: i64 = self
+        let taken: Option<(String, i64)> = self
             .redis
-            .run(async |conn| Ok::<_, Error>(redis::cmd("DEL").arg(&key).query_async(conn).await?))
+            .run(async |conn| Ok::<_, Error>(self.take.key(&key).invoke_async(conn).await?))
             .await?;
-        Ok(deleted == 1)
+        let Some((value, remaining_ms)) = taken else {
+            return Ok(None);
+        };
+        let link = serde_json::from_str(&value).map_err(Error::internal)?;
+        Ok(Some(TakenCode { link, remaining_ms }))
+    }
+
+    /// Puts a taken code back for the rest of its life, when what it was taken
+    /// for could not be done (a 503 changes nothing). Best effort: Redis may be
+    /// what failed.
+    pub async fn restore(&self, code: &str, taken: &TakenCode) {
+        let key = self.key(code);
+        let Ok(value) = serde_json::to_string(&taken.link) else {
+            return;
+        };
+        let ttl = taken.remaining_ms.max(1);
+        let restored = self
+            .redis
+            .run(async |conn| {
+                redis::cmd("SET")
+                    .arg(&key)
+                    .arg(&value)
+                    .arg("PX")
+                    .arg(ttl)
+                    .arg("NX")
+                    .query_async::<()>(conn)
+                    .await?;
+                Ok::<_, Error>(())
+            })
+            .await;
+        if let Err(err) = restored {
+            tracing::warn!(error = %err, "a binding code could not be put back");
+        }
     }
 }

@@ -38,6 +38,8 @@ pub enum Notice {
     VerifyEmail { user: UserId },
     /// A reset link, if the address belongs to an account.
     ResetPassword { email: Email },
+    /// A Telegram account was linked to the user's: who, and where to undo it.
+    TelegramLinked { user: UserId, telegram: String },
 }
 
 /// A new one-time token: 256 random bits, URL-safe.
@@ -152,6 +154,7 @@ impl Worker {
         let kind = match &notice {
             Notice::VerifyEmail { .. } => "verify_email",
             Notice::ResetPassword { .. } => "reset_password",
+            Notice::TelegramLinked { .. } => "telegram_linked",
         };
         let started = tokio::time::Instant::now();
         let mut wait = FIRST_RETRY;
@@ -194,6 +197,9 @@ impl Worker {
     /// Makes the token and the message, or `None` when there is nothing to send.
     async fn prepare(&self, notice: &Notice) -> Result<Option<Message>, Error> {
         let (user, purpose, ttl, page) = match notice {
+            Notice::TelegramLinked { user, telegram } => {
+                return self.telegram_linked(*user, telegram).await;
+            }
             Notice::VerifyEmail { user } => {
                 let id = *user;
                 let Some(user) = self.db.run(async |conn| User::find(conn, id).await).await? else {
@@ -247,6 +253,46 @@ impl Worker {
             .map_err(Error::internal)?;
         Ok(Some(message))
     }
+}
+
+impl Worker {
+    /// The notice of a new Telegram link (no token: the account page undoes it).
+    async fn telegram_linked(&self, id: UserId, telegram: &str) -> Result<Option<Message>, Error> {
+        let Some(user) = self.db.run(async |conn| User::find(conn, id).await).await? else {
+            return Ok(None);
+        };
+        let Some(address) = user.email.clone() else {
+            return Ok(None);
+        };
+        let to: Mailbox = address.parse().map_err(Error::internal)?;
+        let name = user.display_name.as_deref().unwrap_or("there");
+        let link = format!("{}/account", self.settings.public_web_url);
+        let (subject, text, html) = render_telegram_linked(name, telegram, &link);
+        let message = Message::builder()
+            .from(self.settings.from.clone())
+            .to(to)
+            .subject(subject)
+            .multipart(MultiPart::alternative_plain_html(text, html))
+            .map_err(Error::internal)?;
+        Ok(Some(message))
+    }
+}
+
+fn render_telegram_linked(name: &str, telegram: &str, link: &str) -> (String, String, String) {
+    let subject = "A Telegram account was linked to your Finance Bot account";
+    let text = format!(
+        "Hi {name},\n\nthe Telegram account {telegram} was just linked to your Finance Bot account. \
+It can now sign in to your account through the bot.\n\nIf this was not you, unlink it on your \
+account page: {link}\n"
+    );
+    let (name, telegram, link) = (escape_html(name), escape_html(telegram), escape_html(link));
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">\
+<p>Hi {name},</p><p>the Telegram account <strong>{telegram}</strong> was just linked to your \
+Finance Bot account. It can now sign in to your account through the bot.</p>\
+<p>If this was not you, unlink it on your account page: <a href=\"{link}\">{link}</a></p></body></html>"
+    );
+    (subject.to_owned(), text, html)
 }
 
 fn escape_html(text: &str) -> String {

@@ -2,16 +2,28 @@
 //!
 //! bcrypt is deliberately slow CPU work: run on the async executor it would
 //! stall every other request, and run on an unbounded pool a burst of logins
-//! would oversubscribe the cores. So it runs on one thread per core, off the
-//! executor; the rest wait their turn. Those threads run at the lowest priority
-//! (`SCHED_IDLE` on Linux, nice 19 elsewhere): when requests and hashes compete
-//! for a core, the requests go first, so a burst of logins barely delays `/me`
+//! would oversubscribe the cores. So it runs on one permit per core, off the
+//! executor; the rest wait their turn.
+//!
+//! Each hash first goes to a thread of the lowest priority (`SCHED_IDLE` on
+//! Linux, nice 19 elsewhere): when requests and hashes compete for a core, the
+//! requests go first, so a burst of logins barely delays `/me`
 //! (docs/benchmarks.md). `SCHED_IDLE` and not only nice 19: the scheduler then
 //! takes the core from a hash at once for any woken request, where a nice-19
 //! thread may finish its time slice first (milliseconds).
+//!
+//! But the lowest priority alone lets a flood of cheap requests starve logins
+//! completely. So a hash that has not finished within twice the time a hash
+//! takes on a free core (timed at start) is hedged: the same work also goes to
+//! a thread of normal priority (`SCHED_OTHER`, nice 0), which gets its fair
+//! share of the cores, and the first answer wins. For a moment after that,
+//! new hashes go straight to the normal threads, so a sustained flood does not
+//! make every login wait out the hedge first. A hash whose answer came already
+//! is skipped by a thread that picks it up late.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -20,35 +32,58 @@ use crate::domain::{Password, password::MAX_BYTES};
 use crate::error::Error;
 
 /// The longest a request waits for a free hashing thread.
-const QUEUE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const QUEUE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long after a hedge new hashes skip the lowest-priority threads.
+const STARVED_FOR: Duration = Duration::from_secs(1);
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Makes the calling thread yield to every other: `SCHED_IDLE` where there is one.
-fn lower_own_priority() -> Result<(), thread_priority::Error> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    return thread_priority::set_thread_priority_and_policy(
-        thread_priority::thread_native_id(),
-        thread_priority::ThreadPriority::Min,
-        thread_priority::ThreadSchedulePolicy::Normal(
-            thread_priority::NormalThreadSchedulePolicy::Idle,
-        ),
-    );
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min)
+/// The priority of a pool of bcrypt threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Priority {
+    /// Yields to every other thread: `SCHED_IDLE` where there is one.
+    Lowest,
+    /// A fair share beside the request threads: the default (`SCHED_OTHER`, nice 0).
+    Fair,
 }
 
-/// The bcrypt threads: they take jobs until every sender is gone.
-fn start_workers(count: usize) -> Result<mpsc::Sender<Job>, Error> {
+impl Priority {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Lowest => "idle",
+            Self::Fair => "fair",
+        }
+    }
+
+    /// Sets the calling thread's priority (a fair thread keeps the default).
+    fn apply(self) -> Result<(), thread_priority::Error> {
+        if self == Self::Fair {
+            return Ok(());
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        return thread_priority::set_thread_priority_and_policy(
+            thread_priority::thread_native_id(),
+            thread_priority::ThreadPriority::Min,
+            thread_priority::ThreadSchedulePolicy::Normal(
+                thread_priority::NormalThreadSchedulePolicy::Idle,
+            ),
+        );
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min)
+    }
+}
+
+/// A pool of bcrypt threads: they take jobs until every sender is gone.
+fn start_workers(count: usize, priority: Priority) -> Result<mpsc::Sender<Job>, Error> {
     let (sender, receiver) = mpsc::channel::<Job>();
     let receiver = Arc::new(Mutex::new(receiver));
     for n in 0..count {
         let receiver = Arc::clone(&receiver);
         std::thread::Builder::new()
-            .name(format!("bcrypt-{n}"))
+            .name(format!("bcrypt-{}-{n}", priority.name()))
             .spawn(move || {
-                if let Err(err) = lower_own_priority() {
-                    tracing::warn!(error = ?err, "bcrypt thread keeps normal priority");
+                if let Err(err) = priority.apply() {
+                    tracing::warn!(error = ?err, pool = priority.name(), "bcrypt thread keeps its default priority");
                 }
                 loop {
                     // The lock is held only while waiting for the next job.
@@ -71,32 +106,50 @@ fn start_workers(count: usize) -> Result<mpsc::Sender<Job>, Error> {
 pub struct PasswordHasher {
     cost: u32,
     permits: Arc<Semaphore>,
-    workers: mpsc::Sender<Job>,
+    /// The threads of the lowest priority, where every hash starts.
+    idle: mpsc::Sender<Job>,
+    /// The threads of normal priority, for hashes the idle ones are starved of.
+    fair: mpsc::Sender<Job>,
+    /// Twice the time of one hash on a free core: a hash slower than that is hedged.
+    hedge_after: Duration,
+    /// Until when (ms since `started`) new hashes skip the idle threads.
+    starved_until_ms: Arc<AtomicU64>,
+    started: Instant,
     /// Verified when the email is unknown, so that answer takes as long as a wrong password.
     dummy_hash: Arc<str>,
     /// Password verifications done so far (real or dummy).
     verifications: Arc<AtomicU64>,
+    /// New passwords hashed so far.
+    hashes: Arc<AtomicU64>,
 }
 
 impl PasswordHasher {
     /// Computes the dummy hash once (one bcrypt at `cost`): call at start-up.
     pub fn new(cost: u32) -> Result<Self, Error> {
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let timed = Instant::now();
         let dummy_hash =
             bcrypt::hash("not a real password; equalises timing", cost).map_err(Error::internal)?;
+        let one_hash = timed.elapsed();
         Ok(Self {
             cost,
             permits: Arc::new(Semaphore::new(workers)),
-            workers: start_workers(workers)?,
+            idle: start_workers(workers, Priority::Lowest)?,
+            fair: start_workers(workers, Priority::Fair)?,
+            hedge_after: (one_hash * 2).max(Duration::from_millis(50)),
+            starved_until_ms: Arc::new(AtomicU64::new(0)),
+            started: Instant::now(),
             dummy_hash: dummy_hash.into(),
             verifications: Arc::new(AtomicU64::new(0)),
+            hashes: Arc::new(AtomicU64::new(0)),
         })
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, Error> {
         let password = password.expose().to_owned();
         let cost = self.cost;
-        self.run(move || bcrypt::hash(password, cost).map_err(Error::internal))
+        self.hashes.fetch_add(1, Ordering::Relaxed);
+        self.run(move || bcrypt::hash(&password, cost).map_err(Error::internal))
             .await
     }
 
@@ -113,10 +166,15 @@ impl PasswordHasher {
         };
         let hash = hash.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
         let ok = self
-            .run(move || Ok(bcrypt::verify(candidate, &hash).unwrap_or(false)))
+            .run(move || Ok(bcrypt::verify(&candidate, &hash).unwrap_or(false)))
             .await?;
         self.verifications.fetch_add(1, Ordering::Relaxed);
         Ok(matchable && ok)
+    }
+
+    /// How many new passwords were hashed (register, reset, change).
+    pub fn hashes(&self) -> u64 {
+        self.hashes.load(Ordering::Relaxed)
     }
 
     /// How many verifications ran: every login costs exactly one, known email or not.
@@ -124,9 +182,18 @@ impl PasswordHasher {
         self.verifications.load(Ordering::Relaxed)
     }
 
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Whether a hedge happened a moment ago (the idle threads are starved).
+    fn starved(&self) -> bool {
+        self.elapsed_ms() < self.starved_until_ms.load(Ordering::Relaxed)
+    }
+
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+        work: impl Fn() -> Result<T, Error> + Send + Sync + 'static,
     ) -> Result<T, Error> {
         let waiting = metrics::gauge!("auth_bcrypt_waiting");
         waiting.increment(1.0);
@@ -137,25 +204,75 @@ impl PasswordHasher {
             .map_err(|_| Error::Unavailable(crate::error::PASSWORD_HASHER, None))?
             .map_err(Error::internal)?;
         let span = tracing::Span::current();
-        let started = std::time::Instant::now();
-        let timed = move || {
-            let result = span.in_scope(work);
-            metrics::histogram!("auth_bcrypt_duration_seconds")
-                .record(started.elapsed().as_secs_f64());
-            result
+        let work = Arc::new(work);
+        // Set by the first answer: a thread that picks the job up later skips it.
+        let answered = Arc::new(AtomicBool::new(false));
+        let (answer, mut answers) = tokio::sync::mpsc::channel::<Result<T, Error>>(2);
+        // Only the jobs hold senders: when both are gone unanswered (a thread
+        // stopped), the wait ends.
+        let answer = Arc::new(Mutex::new(Some(answer)));
+        let job = |pool: Priority| -> Job {
+            let sender = answer.lock().ok().and_then(|s| s.clone());
+            let (work, answered, answer, span) = (
+                Arc::clone(&work),
+                Arc::clone(&answered),
+                sender,
+                span.clone(),
+            );
+            Box::new(move || {
+                if answered.load(Ordering::Acquire) {
+                    return;
+                }
+                let started = Instant::now();
+                let result = span.in_scope(|| work());
+                metrics::histogram!("auth_bcrypt_duration_seconds", "pool" => pool.name())
+                    .record(started.elapsed().as_secs_f64());
+                if !answered.swap(true, Ordering::AcqRel)
+                    && let Some(answer) = answer
+                {
+                    // The request may have gone; its answer is then simply dropped.
+                    let _ = answer.try_send(result);
+                }
+            })
         };
-        let (answer, answered) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move || {
-            // The request may have gone; its answer is then simply dropped.
-            let _ = answer.send(timed());
-        });
-        self.workers
-            .send(job)
-            .map_err(|_| Error::internal("the bcrypt threads have stopped"))?;
-        answered
+        let send = |pool: Priority| {
+            let sender = match pool {
+                Priority::Lowest => &self.idle,
+                Priority::Fair => &self.fair,
+            };
+            sender
+                .send(job(pool))
+                .map_err(|_| Error::internal("the bcrypt threads have stopped"))
+        };
+        let first = if self.starved() {
+            Priority::Fair
+        } else {
+            Priority::Lowest
+        };
+        send(first)?;
+        let waited = async {
+            if first == Priority::Lowest {
+                match tokio::time::timeout(self.hedge_after, answers.recv()).await {
+                    Ok(result) => return result,
+                    Err(_) => {
+                        // Starved: the same work at a fair priority, first answer wins.
+                        let until = self.elapsed_ms().saturating_add(
+                            u64::try_from(STARVED_FOR.as_millis()).unwrap_or(u64::MAX),
+                        );
+                        self.starved_until_ms.fetch_max(until, Ordering::Relaxed);
+                        send(Priority::Fair).ok()?;
+                    }
+                }
+            }
+            if let Ok(mut sender) = answer.lock() {
+                sender.take();
+            }
+            answers.recv().await
+        };
+        waited
             .instrument(tracing::debug_span!("bcrypt"))
             .await
-            .map_err(|_| Error::internal("a bcrypt thread stopped mid-hash"))?
+            .ok_or_else(|| Error::internal("a bcrypt thread stopped mid-hash"))?
     }
 }
 
@@ -183,26 +300,94 @@ mod tests {
         );
     }
 
+    /// The name and scheduling policy of a thread of `pool`.
+    #[cfg(target_os = "linux")]
+    fn thread_of(pool: Priority) -> (Option<String>, thread_priority::ThreadSchedulePolicy) {
+        let workers = start_workers(1, pool).expect("workers");
+        let (tx, rx) = mpsc::channel();
+        workers
+            .send(Box::new(move || {
+                let name = std::thread::current().name().map(str::to_owned);
+                let _ = tx.send((name, thread_priority::thread_schedule_policy()));
+            }))
+            .expect("send");
+        let (name, policy) = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the job ran");
+        (name, policy.expect("policy"))
+    }
+
     #[cfg(target_os = "linux")]
     #[tokio::test]
-    async fn hashes_run_on_bcrypt_threads_of_the_lowest_priority() {
-        let hasher = PasswordHasher::new(4).expect("hasher");
-        let (name, policy) = hasher
-            .run(|| {
-                let name = std::thread::current().name().map(str::to_owned);
-                Ok((name, thread_priority::thread_schedule_policy()))
-            })
-            .await
-            .expect("run");
-        let idle = thread_priority::ThreadSchedulePolicy::Normal(
-            thread_priority::NormalThreadSchedulePolicy::Idle,
-        );
-        assert!(name.is_some_and(|n| n.starts_with("bcrypt-")));
-        assert_eq!(policy.expect("policy"), idle);
+    async fn hashes_start_on_threads_of_the_lowest_priority_and_are_hedged_on_fair_ones() {
+        use thread_priority::{NormalThreadSchedulePolicy as P, ThreadSchedulePolicy as S};
+        let (name, policy) = thread_of(Priority::Lowest);
+        assert!(name.is_some_and(|n| n.starts_with("bcrypt-idle-")));
+        assert_eq!(policy, S::Normal(P::Idle));
+        let (name, policy) = thread_of(Priority::Fair);
+        assert!(name.is_some_and(|n| n.starts_with("bcrypt-fair-")));
+        assert_eq!(policy, S::Normal(P::Other));
         // The executor's own threads keep theirs.
-        assert_ne!(
+        assert_eq!(
             thread_priority::thread_schedule_policy().expect("policy"),
-            idle
+            S::Normal(P::Other)
+        );
+    }
+
+    /// Busy threads of normal priority on every core (a closed-loop flood of
+    /// cheap requests) for at most `secs`; they stop when dropped.
+    struct Flood {
+        stop: Arc<AtomicBool>,
+        threads: Vec<std::thread::JoinHandle<()>>,
+    }
+
+    impl Flood {
+        fn start(threads: usize, secs: u64) -> Self {
+            let stop = Arc::new(AtomicBool::new(false));
+            let deadline = Instant::now() + Duration::from_secs(secs);
+            let threads = (0..threads)
+                .map(|_| {
+                    let stop = Arc::clone(&stop);
+                    std::thread::spawn(move || {
+                        let mut x = 0u64;
+                        while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+                            for i in 0..10_000u64 {
+                                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+                            }
+                        }
+                    })
+                })
+                .collect();
+            Self { stop, threads }
+        }
+    }
+
+    impl Drop for Flood {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::Relaxed);
+            for thread in self.threads.drain(..) {
+                let _ = thread.join();
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn busy_cores_do_not_starve_hashes() {
+        let hasher = PasswordHasher::new(8).expect("hasher");
+        let password = Password::parse("correct horse").expect("valid");
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Twice as many spinning threads as cores, for 20 s at most: threads of
+        // the lowest priority alone would get next to nothing until they stop.
+        let flood = Flood::start(cores * 2, 20);
+        let started = Instant::now();
+        for _ in 0..3 {
+            hasher.hash(&password).await.expect("hash");
+        }
+        let took = started.elapsed();
+        drop(flood);
+        assert!(
+            took < Duration::from_secs(10),
+            "3 hashes at cost 8 took {took:?} on busy cores"
         );
     }
 

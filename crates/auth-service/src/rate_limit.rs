@@ -68,6 +68,7 @@ pub enum Kind {
     RegisterIp,
     ForgotEmail,
     ForgotIp,
+    ResetIp,
     VerifySendUser,
     TelegramStart,
     TelegramRegister,
@@ -75,12 +76,13 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::LoginIp,
         Kind::LoginEmailFailures,
         Kind::RegisterIp,
         Kind::ForgotEmail,
         Kind::ForgotIp,
+        Kind::ResetIp,
         Kind::VerifySendUser,
         Kind::TelegramStart,
         Kind::TelegramRegister,
@@ -100,6 +102,7 @@ impl Kind {
             Self::RegisterIp => "RATE_LIMIT_REGISTER_IP",
             Self::ForgotEmail => "RATE_LIMIT_FORGOT_EMAIL",
             Self::ForgotIp => "RATE_LIMIT_FORGOT_IP",
+            Self::ResetIp => "RATE_LIMIT_RESET_IP",
             Self::VerifySendUser => "RATE_LIMIT_VERIFY_SEND_USER",
             Self::TelegramStart => "RATE_LIMIT_TELEGRAM_START",
             Self::TelegramRegister => "RATE_LIMIT_TELEGRAM_REGISTER",
@@ -114,7 +117,7 @@ impl Kind {
             Self::LoginEmailFailures => Limit::new(10, 15 * 60),
             Self::RegisterIp => Limit::new(20, 3600),
             Self::ForgotEmail => Limit::new(3, 3600),
-            Self::ForgotIp => Limit::new(20, 3600),
+            Self::ForgotIp | Self::ResetIp => Limit::new(20, 3600),
             Self::VerifySendUser => Limit::new(3, 3600),
             Self::TelegramStart | Self::TelegramRegister => Limit::new(10, 60),
             Self::RefreshSession => Limit::new(60, 60),
@@ -130,7 +133,7 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimitSettings {
     pub enabled: bool,
-    limits: [Limit; 9],
+    limits: [Limit; Kind::ALL.len()],
 }
 
 impl RateLimitSettings {
@@ -212,7 +215,8 @@ impl RateLimiter {
     }
 
     /// Takes a place for one attempt that counts only if it fails: call
-    /// [`Attempt::succeeded`] when it did not.
+    /// [`Attempt::succeeded`] when it did not (or [`Attempt::undone`] when it
+    /// could not be decided, a 503).
     pub async fn attempt(&self, kind: Kind, subject: &str) -> Result<Attempt, Error> {
         Ok(Attempt {
             place: self.take(kind, subject).await?,
@@ -250,6 +254,15 @@ impl Attempt {
         match self.place {
             Some(place) => limiter.give_back(place).await,
             None => Ok(()),
+        }
+    }
+
+    /// The attempt was never decided (a dependency failed: 503): it does not
+    /// count. Giving the place back is best effort, since the dependency that
+    /// failed may be Redis itself; the window then drops it in time.
+    pub async fn undone(self, limiter: &RateLimiter) {
+        if let Err(err) = self.succeeded(limiter).await {
+            tracing::warn!(error = %err, "an undecided attempt's place could not be given back");
         }
     }
 }

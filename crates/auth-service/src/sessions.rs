@@ -2,9 +2,12 @@
 //!
 //! Keys (all under the configured prefix; the layout is `session_guard::keys`,
 //! which every service's guard reads):
-//! - `session:{sid}` — hash: `user_id`, `refresh_jti` (the one live refresh
-//!   token), `created_at`, `last_used_at`, `user_agent`, `ip`; it expires with
-//!   the refresh lifetime, renewed at each rotation (a sliding session);
+//! - `session:{sid}` — hash: `user_id`, `refresh_jti`, `refresh_iat` and
+//!   `refresh_exp` (the one live refresh token), `prev_jti` and `rotated_at`
+//!   (the token it replaced, and when: the retry grace), `via` (`bot` for a
+//!   session opened or refreshed through the bot endpoints), `created_at`,
+//!   `last_used_at`, `user_agent`, `ip`; it expires with the refresh lifetime,
+//!   renewed at each rotation (a sliding session);
 //! - `user_sessions:{user_id}` — set of the user's session ids;
 //! - `revoked:{jti}` — a revoked access token, kept for the rest of its life.
 //!
@@ -17,25 +20,72 @@ use std::time::Duration;
 use auth_types::{Claims, SessionId, UserId};
 use redis::Script;
 use session_guard::{Redis, keys};
+use uuid::Uuid;
 
 use crate::error::Error;
 
-/// Rotates a session's refresh token if the presented one is its current one;
-/// otherwise the presented token is a replay and the session is destroyed.
-/// Returns 1 rotated, 0 no such session, -1 reuse (session revoked).
+/// Rotates a session's refresh token if the presented one is its current one.
+/// The token it replaced, presented again within the grace (ARGV[8] seconds,
+/// 0: none), is a retry: it gets the current token back (its jti, iat and
+/// exp) and nothing changes, so the session never forks. Anything else is a
+/// replay and the session is destroyed. Returns {'1'} rotated, {'0'} no such
+/// session, {'-1'} reuse (session revoked), {'2', jti, iat, exp} a retry.
 const ROTATE_SCRIPT: &str = r"
-local current = redis.call('HGET', KEYS[1], 'refresh_jti')
-if not current then return 0 end
-if current ~= ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('SREM', KEYS[2], ARGV[5])
-  return -1
+local s = redis.call('HMGET', KEYS[1], 'refresh_jti', 'prev_jti', 'rotated_at', 'refresh_iat', 'refresh_exp')
+local current = s[1]
+if not current then return {'0'} end
+local now = tonumber(ARGV[3])
+if current == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'refresh_jti', ARGV[2], 'refresh_iat', ARGV[6], 'refresh_exp', ARGV[7],
+    'prev_jti', ARGV[1], 'rotated_at', ARGV[3], 'last_used_at', ARGV[3])
+  if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'via', ARGV[9]) end
+  redis.call('EXPIRE', KEYS[1], ARGV[4])
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+  return {'1'}
 end
-redis.call('HSET', KEYS[1], 'refresh_jti', ARGV[2], 'last_used_at', ARGV[3])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-return 1
+local grace = tonumber(ARGV[8])
+if grace > 0 and s[2] == ARGV[1] and s[3] and s[4] and s[5] and now - tonumber(s[3]) <= grace then
+  if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'via', ARGV[9]) end
+  return {'2', current, s[4], s[5]}
+end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[5])
+return {'-1'}
 ";
+
+/// Ends every session of a user that was opened or refreshed through the bot
+/// endpoints: KEYS[1] is the user's session set, ARGV[1] the key prefix of
+/// sessions. Returns how many sessions were ended.
+const REVOKE_BOT_SCRIPT: &str = r"
+local sids = redis.call('SMEMBERS', KEYS[1])
+local ended = 0
+for _, sid in ipairs(sids) do
+  if redis.call('HGET', ARGV[1] .. sid, 'via') == 'bot' then
+    redis.call('DEL', ARGV[1] .. sid)
+    redis.call('SREM', KEYS[1], sid)
+    ended = ended + 1
+  end
+end
+return ended
+";
+
+/// Through which endpoints a session was opened or refreshed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// Register, login, refresh: the web page or any API client.
+    Web,
+    /// `telegram/register`, `token/get`, `token/refresh-telegram`.
+    Bot,
+}
+
+impl Channel {
+    fn mark(self) -> &'static str {
+        match self {
+            Self::Web => "",
+            Self::Bot => "bot",
+        }
+    }
+}
 
 /// Where a session was opened from, shown in the session list.
 #[derive(Debug, Clone, Default)]
@@ -44,11 +94,18 @@ pub struct ClientInfo {
     pub ip: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rotation {
     Rotated,
     NoSession,
     Reused,
+    /// The presented token was replaced within the grace: the current refresh
+    /// token's claims are these (the caller signs them again).
+    Retried {
+        jti: Uuid,
+        iat: i64,
+        exp: i64,
+    },
 }
 
 /// Ends every session of a user but ARGV[2] (may be empty): KEYS[1] is the
@@ -81,17 +138,22 @@ pub struct SessionInfo {
 pub struct SessionStore {
     redis: Redis,
     refresh_ttl: Duration,
+    /// How long a rotated refresh token still answers with the current one.
+    reuse_grace: Duration,
     rotate: Script,
     revoke_all: Script,
+    revoke_bot: Script,
 }
 
 impl SessionStore {
-    pub fn new(redis: Redis, refresh_ttl: Duration) -> Self {
+    pub fn new(redis: Redis, refresh_ttl: Duration, reuse_grace: Duration) -> Self {
         Self {
             redis,
             refresh_ttl,
+            reuse_grace,
             rotate: Script::new(ROTATE_SCRIPT),
             revoke_all: Script::new(REVOKE_ALL_SCRIPT),
+            revoke_bot: Script::new(REVOKE_BOT_SCRIPT),
         }
     }
 
@@ -108,6 +170,7 @@ impl SessionStore {
         &self,
         refresh: &Claims,
         client: &ClientInfo,
+        channel: Channel,
         now: i64,
     ) -> Result<(), Error> {
         let ttl = self.refresh_ttl.as_secs();
@@ -123,6 +186,9 @@ impl SessionStore {
                         &[
                             (keys::SESSION_USER_ID, refresh.sub.to_string()),
                             ("refresh_jti", refresh.jti.to_string()),
+                            ("refresh_iat", refresh.iat.to_string()),
+                            ("refresh_exp", refresh.exp.to_string()),
+                            ("via", channel.mark().to_owned()),
                             ("created_at", now.to_string()),
                             ("last_used_at", now.to_string()),
                             ("user_agent", client.user_agent.clone()),
@@ -148,12 +214,13 @@ impl SessionStore {
         &self,
         presented: &Claims,
         next: &Claims,
+        channel: Channel,
         now: i64,
     ) -> Result<Rotation, Error> {
         let session_key = self.session_key(presented.sid);
         let user_key = self.user_sessions_key(presented.sub);
         let ttl = self.refresh_ttl.as_secs();
-        let outcome: i64 = self
+        let outcome: Vec<String> = self
             .redis
             .run(async |conn| {
                 Ok::<_, Error>(
@@ -165,14 +232,23 @@ impl SessionStore {
                         .arg(now)
                         .arg(ttl)
                         .arg(presented.sid.to_string())
+                        .arg(next.iat)
+                        .arg(next.exp)
+                        .arg(self.reuse_grace.as_secs())
+                        .arg(channel.mark())
                         .invoke_async(conn)
                         .await?,
                 )
             })
             .await?;
-        Ok(match outcome {
-            1 => Rotation::Rotated,
-            0 => Rotation::NoSession,
+        Ok(match outcome.as_slice() {
+            [one] if one == "1" => Rotation::Rotated,
+            [zero] if zero == "0" => Rotation::NoSession,
+            [two, jti, iat, exp] if two == "2" => Rotation::Retried {
+                jti: jti.parse().map_err(Error::internal)?,
+                iat: iat.parse().map_err(Error::internal)?,
+                exp: exp.parse().map_err(Error::internal)?,
+            },
             _ => Rotation::Reused,
         })
     }
@@ -213,6 +289,27 @@ impl SessionStore {
     /// Ends every session of `user` (all their tokens stop working at once).
     pub async fn revoke_all(&self, user: UserId) -> Result<(), Error> {
         self.revoke_all_but(user, None).await
+    }
+
+    /// Ends every session of `user` opened or refreshed through the bot endpoints.
+    pub async fn revoke_bot_sessions(&self, user: UserId) -> Result<(), Error> {
+        let user_key = self.user_sessions_key(user);
+        let session_prefix = keys::session_prefix(&self.redis);
+        let ended = self
+            .redis
+            .run(async |conn| {
+                Ok::<_, Error>(
+                    self.revoke_bot
+                        .key(&user_key)
+                        .arg(&session_prefix)
+                        .invoke_async::<i64>(conn)
+                        .await?,
+                )
+            })
+            .await?;
+        metrics::counter!("auth_sessions_revoked_total", "scope" => "bot")
+            .increment(u64::try_from(ended).unwrap_or(0));
+        Ok(())
     }
 
     /// Ends every session of `user` except `keep`.

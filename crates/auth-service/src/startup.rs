@@ -73,7 +73,11 @@ impl AppState {
         Ok(Self {
             mailer,
             limits: RateLimiter::new(redis.clone(), settings.rate_limits.clone()),
-            sessions: SessionStore::new(redis.clone(), settings.refresh_token_ttl),
+            sessions: SessionStore::new(
+                redis.clone(),
+                settings.refresh_token_ttl,
+                settings.refresh_reuse_grace,
+            ),
             link_codes: LinkCodes::new(redis.clone()),
             nonces: NonceCache::new(redis.clone()),
             users: UserCache::new(redis.clone(), db.clone()),

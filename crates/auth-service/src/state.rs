@@ -53,12 +53,15 @@ impl AppState {
         &self,
         user: &crate::db::users::User,
         client: &crate::sessions::ClientInfo,
+        channel: crate::sessions::Channel,
     ) -> Result<auth_types::dto::TokenResponse, crate::error::Error> {
         let now = unix_now();
         let pair = self
             .tokens
             .issue_pair(user.id(), auth_types::SessionId::new(), now)?;
-        self.sessions.create(&pair.refresh, client, now).await?;
+        self.sessions
+            .create(&pair.refresh, client, channel, now)
+            .await?;
         Ok(self.tokens.response(pair, user))
     }
 
@@ -66,24 +69,39 @@ impl AppState {
     ///
     /// Everything that can fail runs before the rotation, so a 503 leaves the
     /// presented token valid; the rotation itself is one atomic Redis script.
+    /// A token rotated less than the reuse grace ago is a retry (its answer was
+    /// lost, or a 503 came after the rotation): it gets the session's current
+    /// refresh token, and the session stays one.
     pub async fn rotate_session(
         &self,
         presented: &auth_types::Claims,
         user: &crate::db::users::User,
+        channel: crate::sessions::Channel,
     ) -> Result<auth_types::dto::TokenResponse, crate::error::Error> {
         use crate::error::Error;
         use crate::sessions::Rotation;
         let now = unix_now();
         let pair = self.tokens.issue_pair(user.id(), presented.sid, now)?;
-        let rotation = self.sessions.rotate(presented, &pair.refresh, now).await?;
+        let rotation = self
+            .sessions
+            .rotate(presented, &pair.refresh, channel, now)
+            .await?;
         let outcome = match rotation {
             Rotation::Rotated => "rotated",
             Rotation::NoSession => "no_session",
             Rotation::Reused => "reused",
+            Rotation::Retried { .. } => "retried",
         };
         metrics::counter!("auth_token_refreshes_total", "outcome" => outcome).increment(1);
         match rotation {
             Rotation::Rotated => Ok(self.tokens.response(pair, user)),
+            Rotation::Retried { jti, iat, exp } => {
+                tracing::info!(user_id = %user.id, session_id = %presented.sid, "refresh retried within the grace; current token given again");
+                let current =
+                    self.tokens
+                        .current_pair(user.id(), presented.sid, (jti, iat, exp), now)?;
+                Ok(self.tokens.response(current, user))
+            }
             Rotation::NoSession => Err(Error::InvalidRefreshToken),
             Rotation::Reused => {
                 tracing::warn!(user_id = %user.id, session_id = %presented.sid, "refresh token reused; session revoked");

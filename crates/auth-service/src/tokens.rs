@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use auth_types::dto::TokenResponse;
 use auth_types::{Claims, JwtKeys, SessionId, TokenKind, UserId};
+use uuid::Uuid;
 
 use crate::db::users::User;
 use crate::error::Error;
@@ -37,6 +38,45 @@ impl TokenIssuer {
         };
         let (access_token, _) = sign(TokenKind::Access, self.access_ttl)?;
         let (refresh_token, refresh) = sign(TokenKind::Refresh, self.refresh_ttl)?;
+        Ok(TokenPair {
+            access_token,
+            refresh_token,
+            refresh,
+        })
+    }
+
+    /// A new access token beside the session's current refresh token, signed
+    /// again from its stored claims (the same token as issued): the answer to a
+    /// retry within the reuse grace.
+    pub fn current_pair(
+        &self,
+        user: UserId,
+        session: SessionId,
+        refresh: (Uuid, i64, i64),
+        now: i64,
+    ) -> Result<TokenPair, Error> {
+        let (jti, iat, exp) = refresh;
+        let refresh = Claims {
+            sub: user,
+            iat,
+            exp,
+            jti,
+            typ: TokenKind::Refresh,
+            sid: session,
+            iss: auth_types::claims::ISSUER.to_owned(),
+            aud: auth_types::claims::AUDIENCE.to_owned(),
+        };
+        let refresh_token = self.keys.sign(&refresh).map_err(Error::internal)?;
+        let (access_token, _) = self
+            .keys
+            .issue(
+                user,
+                session,
+                TokenKind::Access,
+                self.access_ttl.as_secs(),
+                now,
+            )
+            .map_err(Error::internal)?;
         Ok(TokenPair {
             access_token,
             refresh_token,

@@ -149,9 +149,14 @@ impl JwtKeys {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|_| TokenError::Signing)?;
-        Ok((token, claims))
+        Ok((self.sign(&claims)?, claims))
+    }
+
+    /// Signs `claims` as they are. HS256 is deterministic: the same claims give
+    /// the same token, so a token can be given again from its stored claims.
+    pub fn sign(&self, claims: &Claims) -> Result<String, TokenError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|_| TokenError::Signing)
     }
 
     /// Verifies signature, algorithm, issuer, audience, expiry and kind
@@ -197,6 +202,20 @@ mod tests {
         assert_eq!(verified.exp - verified.iat, 900);
         assert_eq!(verified.iss, ISSUER);
         assert_eq!(verified.aud, AUDIENCE);
+    }
+
+    #[test]
+    fn signing_the_same_claims_again_gives_the_same_token() {
+        let (token, claims) = keys()
+            .issue(
+                UserId::new(),
+                SessionId::new(),
+                TokenKind::Refresh,
+                60,
+                now(),
+            )
+            .expect("sign");
+        assert_eq!(keys().sign(&claims).expect("sign"), token);
     }
 
     #[test]

@@ -213,6 +213,19 @@ pub struct TelegramConfirmRequest {
     pub code: String,
 }
 
+/// `POST /api/v1/auth/telegram/inspect` (bearer): the same body as confirm.
+pub type TelegramInspectRequest = TelegramConfirmRequest;
+
+/// Answer of `telegram/inspect`: the Telegram identity behind a live binding
+/// code, as Telegram told the bot, so the person sees whom they would link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TelegramInspectResponse {
+    pub telegram_id: i64,
+    pub username: Option<String>,
+    pub first_name: Option<String>,
+}
+
 /// `POST /api/v1/auth/email/verify`.
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

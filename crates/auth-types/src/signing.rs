@@ -19,8 +19,11 @@ pub const HEADER_NONCE: &str = "x-bot-nonce";
 pub const HEADER_SIGNATURE: &str = "x-bot-signature";
 /// A request whose timestamp is further than this from the verifier's clock is stale.
 pub const MAX_SKEW_SECS: i64 = 300;
-/// How long a verifier must remember a nonce: the skew window on both sides.
-pub const NONCE_TTL_SECS: u64 = 600;
+/// How long a verifier must remember a nonce: the skew window on both sides
+/// (a request stamped [`MAX_SKEW_SECS`] ahead is good for twice that long after
+/// it is first seen), and a minute more, so a replay at the window's very edge
+/// still finds its nonce however the store rounds its expiry.
+pub const NONCE_TTL_SECS: u64 = 2 * MAX_SKEW_SECS.unsigned_abs() + 60;
 /// Shortest `BOT_HMAC_SECRET` accepted.
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -266,6 +269,13 @@ mod tests {
     const BODY: &[u8] = br#"{"telegram_id":1}"#;
     const NOW: i64 = 1_764_000_000;
     const NONCE: &str = "0123456789abcdef";
+
+    #[test]
+    fn nonces_are_remembered_a_little_longer_than_the_whole_window() {
+        let window = 2 * MAX_SKEW_SECS.unsigned_abs();
+        assert!(NONCE_TTL_SECS > window, "a nonce must outlive its window");
+        assert!(NONCE_TTL_SECS <= window + 120, "but not by much");
+    }
 
     fn signed() -> SignatureHeaders {
         HmacSigner::new(SECRET).sign_with("POST", PATH, BODY, NOW, NONCE)

@@ -13,6 +13,10 @@ pub struct BotSettings {
     pub telegram_api_url: String,
     pub auth_service_url: String,
     pub bot_hmac_secret: Secret,
+    /// Seals each chat's tokens in Redis.
+    pub bot_store_key: crate::store::StoreKey,
+    /// The bot's own id: the number before the colon of its token.
+    pub bot_id: i64,
     pub redis_url: Secret,
     pub redis_key_prefix: String,
     /// Long-poll timeout of `getUpdates`.
@@ -40,8 +44,26 @@ impl BotSettings {
                 "must look like 123456:ABC-DEF (from @BotFather)",
             ));
         }
+        let bot_id = token
+            .split_once(':')
+            .and_then(|(id, _)| id.parse::<i64>().ok())
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "TELEGRAM_BOT_TOKEN",
+                    "must look like 123456:ABC-DEF (from @BotFather)",
+                )
+            })?;
+        let bot_store_key = crate::store::StoreKey::parse(&env.required("BOT_STORE_KEY")?)
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "BOT_STORE_KEY",
+                    "must be 32 random bytes as 64 hex digits or base64 (openssl rand -hex 32)",
+                )
+            })?;
         Ok(Self {
             telegram_bot_token: Secret::new(token),
+            bot_store_key,
+            bot_id,
             telegram_api_url: env.url(
                 "TELEGRAM_API_URL",
                 &["http", "https"],
@@ -72,6 +94,10 @@ mod tests {
             ("AUTH_SERVICE_URL", "http://127.0.0.1:8000/"),
             ("BOT_HMAC_SECRET", "0123456789abcdef0123456789abcdef"),
             ("REDIS_URL", "redis://127.0.0.1:6379"),
+            (
+                "BOT_STORE_KEY",
+                "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+            ),
         ];
         all.extend_from_slice(overrides);
         BotSettings::from_lookup(service_kit::env::pairs(&all))
@@ -83,6 +109,11 @@ mod tests {
         assert_eq!(s.telegram_api_url, "https://api.telegram.org");
         assert_eq!(s.auth_service_url, "http://127.0.0.1:8000");
         assert_eq!(s.poll_timeout, Duration::from_secs(30));
+        assert_eq!(s.bot_id, 123_456);
+        assert!(
+            !format!("{s:?}").contains("00112233"),
+            "the store key is never printed"
+        );
         assert_eq!(
             s.metrics_bind_addr,
             Some(SocketAddr::from(([127, 0, 0, 1], 9465)))
@@ -107,6 +138,8 @@ mod tests {
             "TELEGRAM_BOT_TOKEN"
         );
         assert_eq!(var(&[("BOT_HMAC_SECRET", "short")]), "BOT_HMAC_SECRET");
+        assert_eq!(var(&[("BOT_STORE_KEY", "")]), "BOT_STORE_KEY");
+        assert_eq!(var(&[("BOT_STORE_KEY", "too short")]), "BOT_STORE_KEY");
         assert_eq!(var(&[("TELEGRAM_API_URL", "ftp://x")]), "TELEGRAM_API_URL");
         assert_eq!(var(&[("POLL_TIMEOUT_SECS", "0")]), "POLL_TIMEOUT_SECS");
         assert_eq!(var(&[("METRICS_BIND_ADDR", "9465")]), "METRICS_BIND_ADDR");

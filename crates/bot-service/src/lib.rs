@@ -56,7 +56,12 @@ impl BotApp {
                 &settings.auth_service_url,
                 HmacSigner::new(settings.bot_hmac_secret.expose().as_bytes()),
             )?,
-            store: Store::new(settings.redis_url.expose(), &settings.redis_key_prefix)?,
+            store: Store::new(
+                settings.redis_url.expose(),
+                &settings.redis_key_prefix,
+                settings.bot_id,
+                settings.bot_store_key.clone(),
+            )?,
             metrics: MetricsListener::bind(settings.metrics_bind_addr),
         })
     }

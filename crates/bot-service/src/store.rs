@@ -1,12 +1,25 @@
 //! What the bot keeps in Redis: each chat's token pair, and which updates
 //! were already handled (so a restart never answers one twice).
 //!
-//! Keys under the configured prefix: `chat:{chat_id}` — the chat's tokens as
-//! JSON, expiring with the refresh token; `handled:{update_id}` — kept a day.
+//! Keys under the configured prefix: `chat:{chat_id}` — the chat's tokens,
+//! encrypted, expiring with the refresh token; `handled:{bot_id}:{update_id}`
+//! — kept a day, per bot (update ids are numbered per bot: another bot, or a
+//! new token, on the same Redis must not skip updates it never handled).
+//!
+//! The tokens are sealed with XChaCha20-Poly1305 under `BOT_STORE_KEY`, a key
+//! only the bot holds: `v1:` and the base64 of a random 24-byte nonce and the
+//! ciphertext, the key's name as associated data (an entry copied to another
+//! chat does not open). A Redis dump, a replica or a backup then holds no
+//! usable token. An entry that does not open (another key, an older plain
+//! entry) counts as signed out.
 
 use std::time::Duration;
 
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use deadpool_redis::{Config, Pool, Runtime};
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 /// Time one Redis call may take.
@@ -44,14 +57,92 @@ impl ChatTokens {
     }
 }
 
+/// The key that seals the chats' tokens: 32 bytes.
+#[derive(Clone)]
+pub struct StoreKey([u8; 32]);
+
+impl std::fmt::Debug for StoreKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreKey(<redacted>)")
+    }
+}
+
+impl StoreKey {
+    /// 64 hex digits, or the base64 of 32 bytes (`openssl rand -hex 32`).
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        let bytes = if raw.len() == 64 {
+            hex::decode(raw).ok()?
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(raw)
+                .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(raw))
+                .ok()?
+        };
+        Some(Self(bytes.try_into().ok()?))
+    }
+
+    fn cipher(&self) -> XChaCha20Poly1305 {
+        XChaCha20Poly1305::new((&self.0).into())
+    }
+}
+
+const SEALED_PREFIX: &str = "v1:";
+
+/// `plain` sealed under `key`, bound to `name` (the Redis key it is stored under).
+fn seal(key: &StoreKey, name: &str, plain: &[u8]) -> Result<String, StoreError> {
+    let mut nonce = [0u8; 24];
+    rand::rng().fill_bytes(&mut nonce);
+    let sealed = key
+        .cipher()
+        .encrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: plain,
+                aad: name.as_bytes(),
+            },
+        )
+        .map_err(|_| StoreError::Unavailable("could not seal a chat's tokens".into()))?;
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&sealed);
+    Ok(format!(
+        "{SEALED_PREFIX}{}",
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(out)
+    ))
+}
+
+/// What [`seal`] sealed, or `None` when it does not open under `key` for `name`.
+fn open(key: &StoreKey, name: &str, stored: &str) -> Option<Vec<u8>> {
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(stored.strip_prefix(SEALED_PREFIX)?)
+        .ok()?;
+    if bytes.len() < 24 {
+        return None;
+    }
+    let (nonce, sealed) = bytes.split_at(24);
+    let nonce: [u8; 24] = nonce.try_into().ok()?;
+    key.cipher()
+        .decrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: sealed,
+                aad: name.as_bytes(),
+            },
+        )
+        .ok()
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
     prefix: String,
+    /// The bot's own id (the number before the token's colon).
+    bot_id: i64,
+    key: StoreKey,
 }
 
 impl Store {
-    pub fn new(url: &str, prefix: &str) -> Result<Self, StoreError> {
+    pub fn new(url: &str, prefix: &str, bot_id: i64, key: StoreKey) -> Result<Self, StoreError> {
         let mut config = Config::from_url(url);
         let mut pool_config = deadpool_redis::PoolConfig::new(8);
         pool_config.timeouts.wait = Some(TIMEOUT);
@@ -64,6 +155,8 @@ impl Store {
         Ok(Self {
             pool,
             prefix: prefix.to_owned(),
+            bot_id,
+            key,
         })
     }
 
@@ -87,12 +180,17 @@ impl Store {
         format!("{}chat:{chat_id}", self.prefix)
     }
 
+    fn handled_key(&self, update_id: u32) -> String {
+        format!("{}handled:{}:{update_id}", self.prefix, self.bot_id)
+    }
+
     pub async fn tokens(&self, chat_id: i64) -> Result<Option<ChatTokens>, StoreError> {
-        let value: Option<String> = self
-            .query(redis::cmd("GET").arg(self.chat_key(chat_id)))
-            .await?;
-        // An unreadable entry (older format) counts as signed out.
-        Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+        let name = self.chat_key(chat_id);
+        let value: Option<String> = self.query(redis::cmd("GET").arg(&name)).await?;
+        // An entry that does not open (another key, an older format) counts as signed out.
+        Ok(value
+            .and_then(|v| open(&self.key, &name, &v))
+            .and_then(|plain| serde_json::from_slice(&plain).ok()))
     }
 
     pub async fn save_tokens(
@@ -101,11 +199,13 @@ impl Store {
         tokens: &ChatTokens,
         ttl_secs: u64,
     ) -> Result<(), StoreError> {
-        let value =
-            serde_json::to_string(tokens).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let name = self.chat_key(chat_id);
+        let plain =
+            serde_json::to_vec(tokens).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let value = seal(&self.key, &name, &plain)?;
         self.query(
             redis::cmd("SET")
-                .arg(self.chat_key(chat_id))
+                .arg(&name)
                 .arg(value)
                 .arg("EX")
                 .arg(ttl_secs.max(1)),
@@ -119,18 +219,54 @@ impl Store {
     }
 
     pub async fn was_handled(&self, update_id: u32) -> Result<bool, StoreError> {
-        self.query(redis::cmd("EXISTS").arg(format!("{}handled:{update_id}", self.prefix)))
+        self.query(redis::cmd("EXISTS").arg(self.handled_key(update_id)))
             .await
     }
 
     pub async fn mark_handled(&self, update_id: u32) -> Result<(), StoreError> {
         self.query(
             redis::cmd("SET")
-                .arg(format!("{}handled:{update_id}", self.prefix))
+                .arg(self.handled_key(update_id))
                 .arg(1)
                 .arg("EX")
                 .arg(HANDLED_TTL_SECS),
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> StoreKey {
+        StoreKey([byte; 32])
+    }
+
+    #[test]
+    fn keys_are_64_hex_digits_or_base64_of_32_bytes() {
+        assert!(StoreKey::parse(&"ab".repeat(32)).is_some());
+        let b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        assert!(StoreKey::parse(&b64).is_some());
+        for bad in ["", "short", &"ab".repeat(16), &"zz".repeat(32)] {
+            assert!(StoreKey::parse(bad).is_none(), "{bad}");
+        }
+        assert!(!format!("{:?}", key(1)).contains('1'));
+    }
+
+    #[test]
+    fn a_sealed_entry_opens_only_with_its_key_and_under_its_name() {
+        let sealed = seal(&key(1), "bot:chat:1", b"secret tokens").expect("seal");
+        assert!(sealed.starts_with("v1:"));
+        assert!(!sealed.contains("secret"));
+        assert_eq!(
+            open(&key(1), "bot:chat:1", &sealed).as_deref(),
+            Some(&b"secret tokens"[..])
+        );
+        assert_eq!(open(&key(2), "bot:chat:1", &sealed), None);
+        assert_eq!(open(&key(1), "bot:chat:2", &sealed), None);
+        assert_eq!(open(&key(1), "bot:chat:1", r#"{"plain":"json"}"#), None);
+        // A fresh nonce each time.
+        assert_ne!(seal(&key(1), "n", b"x").ok(), seal(&key(1), "n", b"x").ok());
     }
 }

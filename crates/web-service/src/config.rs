@@ -1,7 +1,9 @@
 //! Settings, read once from the environment at start-up (docs/web.md#configuration).
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
+use ipnet::IpNet;
 use service_kit::Env;
 pub use service_kit::{ConfigError, LogFormat};
 
@@ -15,6 +17,12 @@ pub struct WebSettings {
     pub log_format: LogFormat,
     /// Where `/metrics` is served; `None`: not at all.
     pub metrics_bind_addr: Option<SocketAddr>,
+    /// Peers (an ingress, a load balancer) whose `X-Forwarded-For` is passed on:
+    /// the browser's address is then theirs to tell.
+    pub trusted_proxies: Vec<IpNet>,
+    /// The longest a request body may take to arrive (not an environment
+    /// variable: tests shorten it).
+    pub body_timeout: Duration,
 }
 
 impl WebSettings {
@@ -39,7 +47,14 @@ impl WebSettings {
             log_format: env.log_format()?,
             // 9466: beside the auth service's 9464 and the bot's 9465 on one machine.
             metrics_bind_addr: env.metrics_bind_addr("METRICS_BIND_ADDR", 9466)?,
+            trusted_proxies: trusted_proxies(env.get("TRUSTED_PROXIES"))?,
+            body_timeout: Duration::from_secs(10),
         })
+    }
+
+    /// Whether the pages are served over HTTPS (then with HSTS).
+    pub fn https(&self) -> bool {
+        self.public_web_url.starts_with("https://")
     }
 
     /// Whether the refresh cookie gets the `Secure` attribute: always, except for a
@@ -57,6 +72,27 @@ impl WebSettings {
         };
         !matches!(name, "localhost" | "127.0.0.1")
     }
+}
+
+/// `TRUSTED_PROXIES`: comma-separated addresses or CIDRs, default none.
+fn trusted_proxies(raw: Option<String>) -> Result<Vec<IpNet>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    ConfigError::new(
+                        "TRUSTED_PROXIES",
+                        format!("{item:?} is not an address or CIDR"),
+                    )
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -114,6 +150,20 @@ mod tests {
         assert_eq!(
             var(&[("METRICS_BIND_ADDR", "nowhere")]),
             "METRICS_BIND_ADDR"
+        );
+        assert_eq!(var(&[("TRUSTED_PROXIES", "an ingress")]), "TRUSTED_PROXIES");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks_and_none_by_default() {
+        assert!(env(&[]).expect("valid").trusted_proxies.is_empty());
+        let s = env(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")]).expect("valid");
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert!(!s.https());
+        assert!(
+            env(&[("PUBLIC_WEB_URL", "https://finance.example.org")])
+                .expect("valid")
+                .https()
         );
     }
 }

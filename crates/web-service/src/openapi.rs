@@ -21,9 +21,10 @@ const SERVICE: Service = Service {
     title: "Finance Bot web pages",
     version: env!("CARGO_PKG_VERSION"),
     description: "The account pages and the same-origin proxy of the auth API for them. \
-        The proxy keeps the refresh token in the HttpOnly cookie fb_refresh: token answers \
-        carry no refresh_token, refresh and logout read the cookie. The bot's signed \
-        endpoints are not exposed. See docs/web.md.",
+        The proxy keeps the refresh token in the HttpOnly cookie fb_refresh (named \
+        __Secure-fb_refresh when it is Secure, as everywhere but a plain-http local run): \
+        token answers carry no refresh_token, refresh and logout read the cookie. The bot's \
+        signed endpoints are not exposed. See docs/web.md.",
     tags: &[
         ("pages", "The HTML pages and their assets"),
         ("health", "Liveness and readiness"),

@@ -3,10 +3,16 @@
 //!
 //! The page's calls are forwarded as they are (method, path and query, body, and the
 //! headers the auth service reads), with `X-Forwarded-For` set to the browser's
-//! address. The token answers of login, register and refresh lose their
-//! `refresh_token`, which becomes the HttpOnly cookie [`REFRESH_COOKIE`]; refresh and
-//! logout get it back from that cookie.
+//! address: the peer's, appended to the header a trusted proxy (`TRUSTED_PROXIES`)
+//! sent, which is otherwise dropped. Only paths a page can call pass: letters,
+//! digits, `-`, `_` and single slashes, so no spelling (dot segments, percent
+//! escapes, doubled slashes) reaches a bot-only endpoint through the upstream's
+//! normalisation. The token answers of login, register and refresh lose their
+//! `refresh_token`, which becomes the HttpOnly cookie [`REFRESH_COOKIE`] (with the
+//! `__Secure-` prefix whenever it is `Secure`); refresh and logout get it back
+//! from that cookie.
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -26,6 +32,9 @@ use crate::metrics;
 pub const REFRESH_COOKIE: &str = auth_types::dto::REFRESH_COOKIE;
 /// The path the cookie is sent to: the auth API only, never the pages.
 pub const COOKIE_PATH: &str = "/api/v1/auth";
+/// The cookie's name when it is `Secure`: browsers then refuse it from plain HTTP.
+/// (`__Host-` would need `Path=/`, sending the token with every page: docs/web.md.)
+pub const SECURE_REFRESH_COOKIE: &str = "__Secure-fb_refresh";
 /// How long one call to the auth service may take.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -53,6 +62,10 @@ pub struct Upstream {
     pub base_url: String,
     /// Whether the cookie carries `Secure`.
     pub secure_cookies: bool,
+    /// Peers whose `X-Forwarded-For` is passed on.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The longest a request body may take to arrive.
+    pub body_timeout: Duration,
 }
 
 impl Upstream {
@@ -65,16 +78,69 @@ impl Upstream {
                 .build()?,
             base_url: base_url.to_owned(),
             secure_cookies,
+            trusted_proxies: Vec::new(),
+            body_timeout: Duration::from_secs(10),
         })
+    }
+
+    /// Passes on the `X-Forwarded-For` of these peers.
+    pub fn trusting(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// The refresh cookie's name.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure_cookies {
+            SECURE_REFRESH_COOKIE
+        } else {
+            REFRESH_COOKIE
+        }
     }
 
     /// `Set-Cookie` value storing `token` for `max_age` seconds (0: delete it).
     pub fn cookie(&self, token: &str, max_age: u64) -> String {
         let secure = if self.secure_cookies { "; Secure" } else { "" };
+        let name = self.cookie_name();
         format!(
-            "{REFRESH_COOKIE}={token}; Max-Age={max_age}; Path={COOKIE_PATH}; HttpOnly{secure}; SameSite=Strict"
+            "{name}={token}; Max-Age={max_age}; Path={COOKIE_PATH}; HttpOnly{secure}; SameSite=Strict"
         )
     }
+
+    /// The `X-Forwarded-For` to send: the chain a trusted peer reported, with the
+    /// peer appended; from any other peer, the peer alone.
+    fn forwarded_for(&self, peer: Option<IpAddr>, received: Option<&str>) -> Option<String> {
+        let peer = peer?;
+        let trusted = self.trusted_proxies.iter().any(|net| net.contains(&peer));
+        Some(match received.map(str::trim).filter(|h| !h.is_empty()) {
+            Some(chain) if trusted => format!("{chain}, {peer}"),
+            _ => peer.to_string(),
+        })
+    }
+}
+
+/// Whether `path` is spelled as a page calls the API: segments of letters,
+/// digits, `-` and `_` under [`COOKIE_PATH`], one slash apart. Anything else
+/// (`.`, `..`, `%2e%2e`, `//`, a backslash, a trailing slash) could be
+/// normalised by the upstream into another endpoint, so it is refused.
+fn plain_path(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix(COOKIE_PATH) else {
+        return false;
+    };
+    let Some(rest) = rest.strip_prefix('/') else {
+        return false;
+    };
+    rest.split('/').all(|segment| {
+        !segment.is_empty()
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
 }
 
 /// What the proxy does besides forwarding.
@@ -104,15 +170,39 @@ fn endpoint(method: &Method, path: &str) -> Endpoint {
     }
 }
 
-/// The refresh token in the request's cookies, if any.
-fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
+/// The refresh token in the request's cookie `cookie_name`, if any.
+fn refresh_cookie(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == REFRESH_COOKIE && !value.is_empty())
+        .find(|(name, value)| *name == cookie_name && !value.is_empty())
         .map(|(_, value)| value.trim_matches('"').to_owned())
+}
+
+/// The request body, within `timeout`: a client that trickles it is refused
+/// with 408 rather than holding a worker.
+async fn read_body_within(
+    payload: web::Payload,
+    timeout: Duration,
+) -> Result<web::Bytes, HttpResponse> {
+    match tokio::time::timeout(timeout, read_body(&mut payload.into_inner())).await {
+        Ok(Ok(body)) => Ok(body.freeze()),
+        Ok(Err(err @ BodyError::PayloadTooLarge)) => Err(err.error_response()),
+        Ok(Err(_)) => Err(problem_response(
+            StatusCode::BAD_REQUEST,
+            codes::MALFORMED_REQUEST,
+            "The request body could not be read.",
+            Vec::new(),
+        )),
+        Err(_) => Err(problem_response(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "The request body took too long to arrive.",
+            Vec::new(),
+        )),
+    }
 }
 
 /// Every `/api/v1/auth/*` request.
@@ -122,27 +212,19 @@ pub async fn forward(
     upstream: web::Data<Upstream>,
 ) -> HttpResponse {
     let path = req.path();
-    // The bot's endpoints are HMAC-signed and never called by a page: not exposed here.
-    if crate::openapi::bot_only_paths().contains(&path) {
+    // Only the plain spelling of a path passes, so the bot's endpoints (signed,
+    // never called by a page) cannot be reached by any other.
+    if !plain_path(path) || crate::openapi::bot_only_paths().contains(&path) {
         return problem::not_found();
     }
-    // The auth service refuses larger bodies anyway (413); this is its limit.
-    let body = match read_body(&mut payload.into_inner()).await {
+    let body = match read_body_within(payload, upstream.body_timeout).await {
         Ok(body) => body,
-        Err(err @ BodyError::PayloadTooLarge) => return err.error_response(),
-        Err(_) => {
-            return problem_response(
-                StatusCode::BAD_REQUEST,
-                codes::MALFORMED_REQUEST,
-                "The request body could not be read.",
-                Vec::new(),
-            );
-        }
+        Err(refused) => return refused,
     };
 
     let kind = endpoint(req.method(), path);
-    let cookie = refresh_cookie(req.headers());
-    let mut body = body.freeze();
+    let cookie = refresh_cookie(req.headers(), upstream.cookie_name());
+    let mut body = body;
     let mut json_body = false;
     match kind {
         Endpoint::Refresh => {
@@ -193,8 +275,12 @@ pub async fn forward(
     if json_body {
         request = request.header("content-type", "application/json");
     }
-    if let Some(peer) = req.peer_addr() {
-        request = request.header("x-forwarded-for", peer.ip().to_string());
+    let received = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    if let Some(chain) = upstream.forwarded_for(req.peer_addr().map(|p| p.ip()), received) {
+        request = request.header("x-forwarded-for", chain);
     }
     // The id this request is logged under here, so both services log it alike.
     if let Some(id) = req.extensions().get::<RequestId>() {
@@ -226,6 +312,10 @@ pub async fn forward(
             }
         }
     }
+    let answer_cache_control = answer
+        .headers()
+        .get("cache-control")
+        .and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok());
     let bytes = match answer.bytes().await {
         Ok(bytes) => bytes,
         Err(err) => {
@@ -268,7 +358,11 @@ pub async fn forward(
         }
         _ => {}
     }
-    response.insert_header((header::CACHE_CONTROL, "no-store"));
+    // The auth service's own policy (no-store on token answers) is kept; the
+    // rest of the API is not stored either.
+    let cache_control =
+        answer_cache_control.unwrap_or_else(|| HeaderValue::from_static("no-store"));
+    response.insert_header((header::CACHE_CONTROL, cache_control));
     response.body(body)
 }
 
@@ -300,9 +394,13 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; fb_refresh=abc.def-ghi_j; b=2"),
         );
-        assert_eq!(refresh_cookie(&headers).as_deref(), Some("abc.def-ghi_j"));
+        assert_eq!(
+            refresh_cookie(&headers, REFRESH_COOKIE).as_deref(),
+            Some("abc.def-ghi_j")
+        );
+        assert_eq!(refresh_cookie(&headers, SECURE_REFRESH_COOKIE), None);
         headers.insert(header::COOKIE, HeaderValue::from_static("fb_refresh="));
-        assert_eq!(refresh_cookie(&headers), None);
+        assert_eq!(refresh_cookie(&headers, REFRESH_COOKIE), None);
     }
 
     #[test]
@@ -322,7 +420,61 @@ mod tests {
         let upstream = Upstream::new("http://127.0.0.1:1", true).expect("client");
         assert_eq!(
             upstream.cookie("t", 5),
-            "fb_refresh=t; Max-Age=5; Path=/api/v1/auth; HttpOnly; Secure; SameSite=Strict"
+            "__Secure-fb_refresh=t; Max-Age=5; Path=/api/v1/auth; HttpOnly; Secure; SameSite=Strict"
+        );
+        let local = Upstream::new("http://127.0.0.1:1", false).expect("client");
+        assert_eq!(
+            local.cookie("t", 5),
+            "fb_refresh=t; Max-Age=5; Path=/api/v1/auth; HttpOnly; SameSite=Strict"
+        );
+    }
+
+    #[test]
+    fn only_plainly_spelled_paths_pass() {
+        for good in [
+            "/api/v1/auth/login",
+            "/api/v1/auth/sessions/0193a4b2-7c1d-7e4f-9a2b-3c4d5e6f7a8b",
+            "/api/v1/auth/email/verify/send",
+            "/api/v1/auth/logout-all",
+        ] {
+            assert!(plain_path(good), "{good}");
+        }
+        for bad in [
+            "/api/v1/auth",
+            "/api/v1/auth/",
+            "/api/v1/auth/login/",
+            "/api/v1/auth//token/get",
+            "/api/v1/auth/x/../token/get",
+            "/api/v1/auth/./token/get",
+            "/api/v1/auth/%2e%2e/auth/token/get",
+            "/api/v1/auth/%74oken/get",
+            "/api/v1/auth/token%2fget",
+            "/api/v1/auth/token\\get",
+            "/api/v1/authx/login",
+        ] {
+            assert!(!plain_path(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn forwarded_for_is_appended_to_only_for_a_trusted_peer() {
+        let ingress: IpAddr = "10.1.2.3".parse().expect("ip");
+        let stranger: IpAddr = "203.0.113.9".parse().expect("ip");
+        let upstream = Upstream::new("http://127.0.0.1:1", true)
+            .expect("client")
+            .trusting(vec!["10.0.0.0/8".parse().expect("cidr")]);
+        assert_eq!(
+            upstream.forwarded_for(Some(ingress), Some("198.51.100.7")),
+            Some("198.51.100.7, 10.1.2.3".to_owned())
+        );
+        assert_eq!(
+            upstream.forwarded_for(Some(ingress), None),
+            Some("10.1.2.3".to_owned())
+        );
+        // A browser's own header is not believed.
+        assert_eq!(
+            upstream.forwarded_for(Some(stranger), Some("1.1.1.1")),
+            Some("203.0.113.9".to_owned())
         );
     }
 }

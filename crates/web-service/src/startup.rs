@@ -59,11 +59,15 @@ impl Application {
     pub fn build_on(settings: WebSettings, listener: TcpListener) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
         let upstream = Upstream::new(&settings.auth_service_url, settings.secure_cookies())
-            .map_err(std::io::Error::other)?;
+            .map_err(std::io::Error::other)?
+            .trusting(settings.trusted_proxies.clone())
+            .with_body_timeout(settings.body_timeout);
         let upstream = web::Data::new(upstream);
+        let https = web::Data::new(headers::ServedOverHttps(settings.https()));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(upstream.clone())
+                .app_data(https.clone())
                 .wrap(from_fn(headers::security_headers))
                 .wrap(from_fn(record_request))
                 .wrap(from_fn(service_kit::request_id::access_log))

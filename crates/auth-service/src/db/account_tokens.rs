@@ -63,6 +63,23 @@ pub async fn replace(
     Ok(())
 }
 
+/// Whether a live token of `purpose` has this hash (a read: nothing is used up).
+pub async fn is_live(
+    conn: &mut AsyncPgConnection,
+    purpose: Purpose,
+    token_hash: &[u8],
+    now: OffsetDateTime,
+) -> Result<bool, Error> {
+    Ok(diesel::select(diesel::dsl::exists(
+        account_tokens::table
+            .filter(account_tokens::token_hash.eq(token_hash))
+            .filter(account_tokens::purpose.eq(purpose.as_str()))
+            .filter(account_tokens::expires_at.gt(now)),
+    ))
+    .get_result(conn)
+    .await?)
+}
+
 /// Uses up the token with this hash: it is deleted whatever happens next, and
 /// returned only when it was for `purpose` and has not expired.
 pub async fn consume(

@@ -183,6 +183,22 @@ impl User {
         Ok(user)
     }
 
+    /// Unbinds the user's Telegram identity (the caller holds its row locked).
+    pub async fn unlink_telegram(
+        conn: &mut AsyncPgConnection,
+        cache: &UserCache,
+        id: UserId,
+    ) -> Result<(), Error> {
+        diesel::update(users::table.find(id.0))
+            .set((
+                users::telegram_id.eq(None::<i64>),
+                users::telegram_username.eq(None::<String>),
+            ))
+            .execute(conn)
+            .await?;
+        cache.invalidate(id).await
+    }
+
     pub async fn delete(
         conn: &mut AsyncPgConnection,
         cache: &UserCache,

@@ -8,7 +8,7 @@ use crate::error::Error;
 use service_kit::json::ApiJson;
 
 use crate::rate_limit::Kind;
-use crate::sessions::ClientInfo;
+use crate::sessions::{Channel, ClientInfo};
 use crate::state::AppState;
 
 /// `POST /api/v1/auth/login`: email and password for a new session.
@@ -30,19 +30,30 @@ pub async fn login(
         .limits
         .attempt(Kind::LoginEmailFailures, email.as_str())
         .await?;
-    let user = state
-        .db
-        .run(async |conn| User::find_by_email(conn, email.as_str()).await)
-        .await?;
-    let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
-    let matches = state.passwords.verify(&body.password, hash).await?;
-    let user = match user {
-        Some(user) if matches => user,
-        _ => return Err(Error::InvalidCredentials),
+    let checked = async {
+        let user = state
+            .db
+            .run(async |conn| User::find_by_email(conn, email.as_str()).await)
+            .await?;
+        let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+        let matches = state.passwords.verify(&body.password, hash).await?;
+        Ok::<_, Error>(user.filter(|_| matches))
+    }
+    .await;
+    let user = match checked {
+        Ok(Some(user)) => user,
+        Ok(None) => return Err(Error::InvalidCredentials),
+        // A 503 is no failed attempt: the password was never checked. Its place
+        // goes back, or an outage would lock the real user out.
+        Err(err @ Error::Unavailable(..)) => {
+            attempt.undone(&state.limits).await;
+            return Err(err);
+        }
+        Err(err) => return Err(err),
     };
 
     attempt.succeeded(&state.limits).await?;
-    let tokens = state.open_session(&user, &client).await?;
+    let tokens = state.open_session(&user, &client, Channel::Web).await?;
     tracing::info!(user_id = %user.id, "user logged in");
-    Ok(HttpResponse::Ok().json(tokens))
+    Ok(super::token_answer(HttpResponse::Ok(), &tokens))
 }

@@ -74,6 +74,8 @@ fn handler(operation_id: &str, route: Route) -> Option<Route> {
         "telegramRegister" => route.to(telegram::register),
         "telegramStart" => route.to(telegram::start),
         "telegramConfirm" => route.to(telegram::confirm),
+        "telegramInspect" => route.to(telegram::inspect),
+        "telegramUnlink" => route.to(telegram::unlink),
         "tokenGet" => route.to(telegram::token_get),
         "telegramRefresh" => route.to(telegram::refresh),
         "sendVerification" => route.to(email::send),
@@ -86,6 +88,18 @@ fn handler(operation_id: &str, route: Route) -> Option<Route> {
         "logoutAll" => route.to(sessions::logout_all),
         _ => return None,
     })
+}
+
+/// A token answer: `Cache-Control: no-store` (RFC 6749 §5.1), so no cache on
+/// the way keeps the tokens.
+pub(crate) fn token_answer(
+    mut status: actix_web::HttpResponseBuilder,
+    tokens: &auth_types::dto::TokenResponse,
+) -> actix_web::HttpResponse {
+    status
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header((actix_web::http::header::PRAGMA, "no-cache"))
+        .json(tokens)
 }
 
 /// Registers every route of the table (one method per path).

@@ -45,15 +45,28 @@ pub async fn forgot(
 /// `POST /api/v1/auth/password/reset`: a new password with a reset token. Every
 /// session of the user ends at once (access tokens included), and the email
 /// counts as verified, since the token came through it.
+///
+/// The token is checked before anything is hashed: a stranger's random tokens
+/// cost one indexed read each, never a bcrypt (which logins need), and they
+/// are limited per address besides.
 pub async fn reset(
     state: web::Data<AppState>,
+    client: ClientInfo,
     ApiJson(body): ApiJson<ResetPasswordRequest>,
 ) -> Result<HttpResponse, Error> {
     // Refused fields use up no token: check them first.
     let password = new_password(&body.password, "password")?;
+    state.limits.check(Kind::ResetIp, &client.ip).await?;
     let hash = token_hash(body.token.trim());
-    let password_hash = state.passwords.hash(&password).await?;
     let now = time::OffsetDateTime::now_utc();
+    let live = state
+        .db
+        .run(async |conn| account_tokens::is_live(conn, Purpose::ResetPassword, &hash, now).await)
+        .await?;
+    if !live {
+        return Err(Error::InvalidCode);
+    }
+    let password_hash = state.passwords.hash(&password).await?;
     let user_id = state
         .db
         .run(async |conn| {
@@ -84,12 +97,33 @@ pub async fn change(
         .run(async |conn| User::find(conn, user_id).await)
         .await?
         .ok_or(Error::Unauthorized)?;
-    if !state
+    // Wrong current passwords count against the email's login failures (a
+    // stolen access token must not guess without limit), and while the email
+    // is locked the change is refused as a login is.
+    let limited = user.email.as_deref().and_then(|e| Email::parse(e).ok());
+    let attempt = match &limited {
+        Some(email) => Some(
+            state
+                .limits
+                .attempt(Kind::LoginEmailFailures, email.as_str())
+                .await?,
+        ),
+        None => None,
+    };
+    let matches = state
         .passwords
         .verify(&body.current_password, user.password_hash.as_deref())
-        .await?
-    {
-        return Err(Error::InvalidCredentials);
+        .await;
+    match (matches, attempt) {
+        (Ok(true), Some(attempt)) => attempt.succeeded(&state.limits).await?,
+        (Ok(true), None) => {}
+        (Ok(false), _) => return Err(Error::InvalidCredentials),
+        (Err(err), attempt) => {
+            if let Some(attempt) = attempt {
+                attempt.undone(&state.limits).await;
+            }
+            return Err(err);
+        }
     }
     let password_hash = state.passwords.hash(&password).await?;
     state

@@ -7,6 +7,7 @@ use crate::error::Error;
 use service_kit::json::ApiJson;
 
 use crate::rate_limit::Kind;
+use crate::sessions::Channel;
 use crate::state::AppState;
 
 /// `POST /api/v1/auth/token/refresh`: trades a refresh token for a new pair;
@@ -30,6 +31,8 @@ pub async fn refresh(
         .run(async |conn| User::find(conn, user_id).await)
         .await?
         .ok_or(Error::InvalidRefreshToken)?;
-    let tokens = state.rotate_session(&presented, &user).await?;
-    Ok(HttpResponse::Ok().json(tokens))
+    let tokens = state
+        .rotate_session(&presented, &user, Channel::Web)
+        .await?;
+    Ok(super::token_answer(HttpResponse::Ok(), &tokens))
 }

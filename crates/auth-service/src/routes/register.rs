@@ -10,7 +10,7 @@ use service_kit::json::ApiJson;
 
 use crate::mail::Notice;
 use crate::rate_limit::Kind;
-use crate::sessions::ClientInfo;
+use crate::sessions::{Channel, ClientInfo};
 use crate::state::{AppState, unix_now};
 
 /// A registration whose every field is valid.
@@ -84,7 +84,10 @@ pub async fn register(
                     },
                 )
                 .await?;
-                state.sessions.create(&pair.refresh, &client, now).await?;
+                state
+                    .sessions
+                    .create(&pair.refresh, &client, Channel::Web, now)
+                    .await?;
                 Ok(user)
             })
             .await
@@ -98,5 +101,8 @@ pub async fn register(
     {
         tracing::warn!(error = %err, "verification email not queued");
     }
-    Ok(HttpResponse::Created().json(state.tokens.response(pair, &user)))
+    Ok(super::token_answer(
+        HttpResponse::Created(),
+        &state.tokens.response(pair, &user),
+    ))
 }

@@ -3,8 +3,9 @@
 
 use actix_web::{HttpResponse, web};
 use auth_types::dto::{
-    TelegramConfirmRequest, TelegramRefreshRequest, TelegramRegisterRequest, TelegramStartRequest,
-    TelegramStartResponse, TokenGetRequest,
+    TelegramConfirmRequest, TelegramInspectRequest, TelegramInspectResponse,
+    TelegramRefreshRequest, TelegramRegisterRequest, TelegramStartRequest, TelegramStartResponse,
+    TokenGetRequest,
 };
 use auth_types::{FieldError, TokenKind, UserId};
 use diesel_async::AsyncConnection;
@@ -14,11 +15,13 @@ use crate::domain::TelegramId;
 use crate::domain::telegram::{clean_username, display_name_from};
 use crate::error::Error;
 use service_kit::json::ApiJson;
+use session_guard::Authenticated;
 
 use crate::extract::{Authed, Signed};
 use crate::link_codes::{LINK_CODE_TTL_SECS, PendingLink};
+use crate::mail::Notice;
 use crate::rate_limit::Kind;
-use crate::sessions::ClientInfo;
+use crate::sessions::{Channel, ClientInfo};
 use crate::state::{AppState, unix_now};
 
 fn telegram_id(raw: i64) -> Result<TelegramId, Error> {
@@ -75,7 +78,10 @@ pub async fn register(
                 let pair = state
                     .tokens
                     .issue_pair(user.id(), auth_types::SessionId::new(), now)?;
-                state.sessions.create(&pair.refresh, &client, now).await?;
+                state
+                    .sessions
+                    .create(&pair.refresh, &client, Channel::Bot, now)
+                    .await?;
                 let tokens = state.tokens.response(pair, &user);
                 Ok((user, created, tokens))
             })
@@ -85,9 +91,9 @@ pub async fn register(
 
     if created {
         tracing::info!(user_id = %user.id, "telegram user registered");
-        Ok(HttpResponse::Created().json(tokens))
+        Ok(super::token_answer(HttpResponse::Created(), &tokens))
     } else {
-        Ok(HttpResponse::Ok().json(tokens))
+        Ok(super::token_answer(HttpResponse::Ok(), &tokens))
     }
 }
 
@@ -130,7 +136,8 @@ pub async fn token_get(
         .run(async |conn| User::find_by_telegram_id(conn, telegram_id).await)
         .await?
         .ok_or(Error::NotRegistered)?;
-    Ok(HttpResponse::Ok().json(state.open_session(&user, &client).await?))
+    let tokens = state.open_session(&user, &client, Channel::Bot).await?;
+    Ok(super::token_answer(HttpResponse::Ok(), &tokens))
 }
 
 /// `POST /api/v1/auth/token/refresh-telegram`: rotation for the bot, which must
@@ -155,7 +162,10 @@ pub async fn refresh(
         .await?
         .filter(|user| user.id() == presented.sub)
         .ok_or(Error::InvalidRefreshToken)?;
-    Ok(HttpResponse::Ok().json(state.rotate_session(&presented, &user).await?))
+    let tokens = state
+        .rotate_session(&presented, &user, Channel::Bot)
+        .await?;
+    Ok(super::token_answer(HttpResponse::Ok(), &tokens))
 }
 
 /// What `telegram/confirm` decided, inside its transaction.
@@ -166,26 +176,104 @@ enum Binding {
     Conflict,
 }
 
-/// `POST /api/v1/auth/telegram/confirm`: binds the Telegram identity behind a
-/// code to the caller, merging a Telegram-only account into the caller's.
-///
-/// The code is used up inside the transaction (a concurrent confirm of the same
-/// code loses and changes nothing); a 503 changes nothing and keeps the code.
-pub async fn confirm(
-    state: web::Data<AppState>,
-    Authed(auth, ApiJson(body)): Authed<ApiJson<TelegramConfirmRequest>>,
-) -> Result<HttpResponse, Error> {
-    let code = body.code.trim().to_owned();
+/// A code as sent: trimmed; anything empty or too long is no code at all.
+fn code_of(raw: &str) -> Result<String, Error> {
+    let code = raw.trim();
     if code.is_empty() || code.len() > 128 {
         return Err(Error::InvalidCode);
     }
+    Ok(code.to_owned())
+}
+
+/// `POST /api/v1/auth/telegram/inspect`: which Telegram identity a live code
+/// would link, so the page can show it before the person confirms. The code
+/// stays as it is.
+pub async fn inspect(
+    state: web::Data<AppState>,
+    Authed(_, ApiJson(body)): Authed<ApiJson<TelegramInspectRequest>>,
+) -> Result<HttpResponse, Error> {
+    let code = code_of(&body.code)?;
     let link = state
         .link_codes
         .peek(&code)
         .await?
         .ok_or(Error::InvalidCode)?;
-    let caller_id = auth.user_id;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(TelegramInspectResponse {
+            telegram_id: link.telegram_id,
+            username: link.username,
+            first_name: link.first_name,
+        }))
+}
 
+/// `DELETE /api/v1/auth/telegram`: unbinds the caller's Telegram identity and
+/// ends every session opened or refreshed through the bot, at once. A user
+/// without an email keeps it: Telegram is their only way in.
+pub async fn unlink(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, Error> {
+    let user_id = auth.user_id;
+    let unlinked = state
+        .db
+        .run(async |conn| {
+            conn.transaction::<_, Error, _>(async |conn| {
+                let user = User::find_for_update(conn, user_id)
+                    .await?
+                    .ok_or(Error::Unauthorized)?;
+                if user.email.is_none() {
+                    return Err(Error::TelegramOnly);
+                }
+                let Some(telegram_id) = user.telegram_id else {
+                    return Ok(None);
+                };
+                User::unlink_telegram(conn, &state.users, user_id).await?;
+                // Inside the transaction: if Redis fails, the link stays as it was.
+                state.sessions.revoke_bot_sessions(user_id).await?;
+                Ok(Some(telegram_id))
+            })
+            .await
+        })
+        .await?;
+    if unlinked.is_some() {
+        tracing::info!(user_id = %user_id, "telegram identity unlinked; bot sessions ended");
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/v1/auth/telegram/confirm`: binds the Telegram identity behind a
+/// code to the caller, merging a Telegram-only account into the caller's.
+///
+/// The code is checked and used up first, atomically: of two requests racing
+/// one code, the loser gets 404 `invalid_code` whatever else holds. A 503
+/// afterwards changes nothing and puts the code back.
+pub async fn confirm(
+    state: web::Data<AppState>,
+    Authed(auth, ApiJson(body)): Authed<ApiJson<TelegramConfirmRequest>>,
+) -> Result<HttpResponse, Error> {
+    let code = code_of(&body.code)?;
+    let taken = state
+        .link_codes
+        .take(&code)
+        .await?
+        .ok_or(Error::InvalidCode)?;
+    match bind(&state, auth.user_id, &taken.link).await {
+        Ok(answer) => Ok(answer),
+        Err(err @ (Error::TelegramAlreadyLinked | Error::Unauthorized)) => Err(err),
+        Err(err) => {
+            state.link_codes.restore(&code, &taken).await;
+            Err(err)
+        }
+    }
+}
+
+/// Binds `link`'s identity to the caller (the code is used up already).
+async fn bind(
+    state: &AppState,
+    caller_id: UserId,
+    link: &PendingLink,
+) -> Result<HttpResponse, Error> {
     let binding = state
         .db
         .run(async |conn| {
@@ -239,24 +327,45 @@ pub async fn confirm(
                         }
                     }
                 };
-                if !state.link_codes.consume(&code).await? {
-                    return Err(Error::InvalidCode);
-                }
                 Ok(binding)
             })
             .await
         })
         .await?;
 
-    match binding {
-        Binding::Linked(user) | Binding::Unchanged(user) => {
+    let user = match binding {
+        Binding::Unchanged(user) => return Ok(HttpResponse::Ok().json(user.to_response())),
+        Binding::Linked(user) => {
             tracing::info!(user_id = %user.id, "telegram identity bound");
-            Ok(HttpResponse::Ok().json(user.to_response()))
+            user
         }
         Binding::Merged { user, removed } => {
             tracing::info!(user_id = %user.id, removed_user_id = %removed, "telegram-only account merged");
-            Ok(HttpResponse::Ok().json(user.to_response()))
+            user
         }
-        Binding::Conflict => Err(Error::TelegramAlreadyLinked),
+        Binding::Conflict => return Err(Error::TelegramAlreadyLinked),
+    };
+    tell_about_link(state, &user, link);
+    Ok(HttpResponse::Ok().json(user.to_response()))
+}
+
+/// Emails the account that a Telegram identity was linked to it, with the way
+/// to undo it (when there is an address and a mail server).
+fn tell_about_link(state: &AppState, user: &User, link: &PendingLink) {
+    if user.email.is_none() || !state.mailer.is_enabled() {
+        return;
+    }
+    let telegram = match (&link.username, &link.first_name) {
+        (Some(username), Some(name)) => format!("{name} (@{username})"),
+        (Some(username), None) => format!("@{username}"),
+        (None, Some(name)) => format!("{name} (Telegram user {})", link.telegram_id),
+        (None, None) => format!("Telegram user {}", link.telegram_id),
+    };
+    let notice = Notice::TelegramLinked {
+        user: user.id(),
+        telegram,
+    };
+    if let Err(err) = state.mailer.send(notice) {
+        tracing::warn!(error = %err, "link notice not queued");
     }
 }

@@ -54,17 +54,22 @@ pub async fn spawn_app_with(overrides: Overrides) -> TestApp {
 
 /// An app whose database connections go through a proxy the test controls.
 pub async fn spawn_app_behind_db_proxy() -> (TestApp, test_support::TcpProxy) {
+    spawn_app_behind_db_proxy_with(Vec::new()).await
+}
+
+/// [`spawn_app_behind_db_proxy`] with more settings.
+pub async fn spawn_app_behind_db_proxy_with(
+    overrides: Overrides,
+) -> (TestApp, test_support::TcpProxy) {
     let db = auth_database().await;
     let proxy = test_support::TcpProxy::start(&test_support::host_port(db.url(), 5432)).await;
     let routed = test_support::with_host(db.url(), proxy.addr());
-    let auth = spawn_auth_on(
-        db,
-        &[
-            ("DATABASE_URL", routed.as_str()),
-            ("DEPENDENCY_TIMEOUT_MS", "1000"),
-        ],
-    )
-    .await;
+    let mut settings: Overrides = vec![
+        ("DATABASE_URL", routed),
+        ("DEPENDENCY_TIMEOUT_MS", "1000".into()),
+    ];
+    settings.extend(overrides);
+    let auth = spawn_auth_on(db, &borrowed(&settings)).await;
     (app(auth), proxy)
 }
 

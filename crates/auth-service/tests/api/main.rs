@@ -3,6 +3,7 @@
 
 mod account;
 mod errors;
+mod hardening;
 mod health;
 mod helpers;
 mod hmac;

@@ -111,7 +111,14 @@ async fn refresh_telegram_rotates_only_for_the_identity_that_holds_the_session()
         .await;
     assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
     assert_ne!(rotated.tokens().refresh_token, tokens.refresh_token);
-    // The rotated-away token is now a reuse, which ends the session.
+    let rotated = app
+        .post_signed(
+            path,
+            json!({"telegram_id": TG, "refresh_token": rotated.tokens().refresh_token}),
+        )
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+    // Two rotations ago, past the retry grace: a reuse, which ends the session.
     app.post_signed(
         path,
         json!({"telegram_id": TG, "refresh_token": tokens.refresh_token}),

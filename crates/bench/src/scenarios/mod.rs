@@ -1,6 +1,8 @@
 //! The auth-service scenarios, in order: `/health`, `/me` (peak, then paced at
 //! half the peak), refresh with rotation, signed `token/get`, login against
-//! the bcrypt bound, and logins with `/me` alongside.
+//! the bcrypt bound, logins with `/me` alongside (paced), and logins under a
+//! closed-loop `/me` flood (`flood`: every connection sends its next `/me` as
+//! soon as the last is answered, saturating the CPU).
 
 mod bcrypt_bound;
 mod workloads;
@@ -116,7 +118,7 @@ pub async fn run(args: &AuthArgs) -> anyhow::Result<Results> {
         results.push(row.note("HMAC-signed, a fresh nonce each; each opens a session"));
     }
 
-    let wants_login = args.wants("login") || args.wants("mixed");
+    let wants_login = args.wants("login") || args.wants("mixed") || args.wants("flood");
     if wants_login {
         progress(&format!("timing bcrypt at cost {}", args.bcrypt_cost));
         let bound = BcryptBound::measure(args.bcrypt_cost).await?;
@@ -168,6 +170,30 @@ pub async fn run(args: &AuthArgs) -> anyhow::Result<Results> {
             results.push(row.note(&bound.describe(login_outcome.throughput())));
             let load = format!("paced {rate:.0}/s, {n} conn, during the logins");
             results.push(Row::new("GET /me (mixed)", load, &me_outcome, peak));
+        }
+
+        if args.wants("flood") {
+            progress(&format!(
+                "flood: logins on {k} conn + GET /me closed-loop on {n} conn"
+            ));
+            let sampler = rss::Sampler::start(args.pid);
+            let (login_outcome, me_outcome) = tokio::join!(
+                load::run(addr, logins()?, closed),
+                load::run(addr, me(), closed),
+            );
+            let peak = sampler.finish().await?;
+            let (login_outcome, me_outcome) = (login_outcome?, me_outcome?);
+            results.flood_me_p99 = Some(me_outcome.latency_ms(0.99));
+            results.flood_login = Some((login_outcome.throughput(), bound));
+            let row = Row::new(
+                "POST /login (flood)",
+                format!("{k} conn"),
+                &login_outcome,
+                peak,
+            );
+            results.push(row.note(&bound.describe(login_outcome.throughput())));
+            let load = format!("closed loop, {n} conn, during the logins");
+            results.push(Row::new("GET /me (flood)", load, &me_outcome, peak));
         }
     }
 

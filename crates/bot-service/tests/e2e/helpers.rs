@@ -34,6 +34,9 @@ pub async fn world() -> World {
     world
 }
 
+/// The bot's key for the chats' tokens in these tests.
+pub const BOT_STORE_KEY: &str = "e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0";
+
 pub async fn world_without_bot() -> World {
     let auth = test_support::spawn_auth(&[
         // The bot's metrics are what these tests read; the auth service's would
@@ -65,6 +68,7 @@ impl World {
                 format!("http://{}", self.auth_proxy.addr()),
             ),
             ("BOT_HMAC_SECRET", HMAC_SECRET.to_owned()),
+            ("BOT_STORE_KEY", BOT_STORE_KEY.to_owned()),
             ("REDIS_URL", self.bot_redis.url().to_owned()),
             ("REDIS_KEY_PREFIX", self.bot_redis.prefix().to_owned()),
             ("POLL_TIMEOUT_SECS", "1".to_owned()),

@@ -5,3 +5,4 @@ mod commands;
 mod helpers;
 mod linking;
 mod resilience;
+mod store;

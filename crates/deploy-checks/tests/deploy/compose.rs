@@ -280,6 +280,7 @@ fn secrets_come_from_the_env_file_and_are_required() {
         "JWT_SECRET",
         "BOT_HMAC_SECRET",
         "TELEGRAM_BOT_TOKEN",
+        "BOT_STORE_KEY",
         "POSTGRES_PASSWORD",
     ] {
         assert!(

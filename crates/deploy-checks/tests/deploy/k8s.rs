@@ -354,7 +354,12 @@ fn secrets_are_referenced_never_written_into_applied_manifests() {
     }
     // Applied as it stands, the template must not give a working key: the services
     // refuse secrets under 32 bytes and malformed bot tokens at start.
-    for key in ["JWT_SECRET", "BOT_HMAC_SECRET", "TELEGRAM_BOT_TOKEN"] {
+    for key in [
+        "JWT_SECRET",
+        "BOT_HMAC_SECRET",
+        "TELEGRAM_BOT_TOKEN",
+        "BOT_STORE_KEY",
+    ] {
         let value = template.object["stringData"][key]
             .as_str()
             .unwrap_or_default();

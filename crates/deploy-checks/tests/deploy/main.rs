@@ -5,6 +5,7 @@ mod compose;
 mod dockerfiles;
 mod k8s;
 mod monitoring;
+mod scripts;
 mod settings;
 
 use std::collections::BTreeSet;
@@ -29,6 +30,7 @@ pub const SECRETS: &[&str] = &[
     "JWT_SECRET",
     "BOT_HMAC_SECRET",
     "TELEGRAM_BOT_TOKEN",
+    "BOT_STORE_KEY",
     "SMTP_URL",
 ];
 
@@ -39,6 +41,7 @@ pub const BOT_REQUIRED: &[&str] = &[
     "TELEGRAM_BOT_TOKEN",
     "AUTH_SERVICE_URL",
     "BOT_HMAC_SECRET",
+    "BOT_STORE_KEY",
     "REDIS_URL",
 ];
 

@@ -39,7 +39,11 @@ fn the_env_example_holds_no_secret() {
     for entry in env_example() {
         if matches!(
             entry.name.as_str(),
-            "JWT_SECRET" | "BOT_HMAC_SECRET" | "TELEGRAM_BOT_TOKEN" | "POSTGRES_PASSWORD"
+            "JWT_SECRET"
+                | "BOT_HMAC_SECRET"
+                | "TELEGRAM_BOT_TOKEN"
+                | "BOT_STORE_KEY"
+                | "POSTGRES_PASSWORD"
         ) {
             assert!(
                 !entry.commented,

@@ -20,6 +20,8 @@ function renderUser(u) {
   $("#telegram-state").textContent = u.telegram_id
     ? `Linked: ${u.telegram_username ? `@${u.telegram_username}` : `Telegram user ${u.telegram_id}`}.`
     : "Not linked. To link it, send /link to the bot in Telegram and open the link it sends you.";
+  // Unlinking would leave an account without email no way in.
+  $("#unlink-button").hidden = !u.telegram_id || !u.email;
 }
 
 /** "Chrome on Linux" from a User-Agent header, or the header itself. */
@@ -116,6 +118,22 @@ $("#logout-all-button").addEventListener("click", async () => {
     location.assign("/login");
   } catch (err) {
     say($("#sessions-status"), describe(err), "error");
+  }
+});
+
+$("#unlink-button").addEventListener("click", async (event) => {
+  const button = event.currentTarget;
+  button.disabled = true;
+  const status = $("#telegram-status");
+  try {
+    await api("DELETE", "/telegram");
+    renderUser(await api("GET", "/me"));
+    say(status, "Telegram is unlinked: the bot is signed out of your account.", "success");
+    await loadSessions();
+  } catch (err) {
+    say(status, describe(err, { telegram_only: "Telegram is this account's only way in: it stays linked." }), "error");
+  } finally {
+    button.disabled = false;
   }
 });
 

@@ -166,10 +166,17 @@ export function setUser(next) {
 
 /** `raw` when it is a path of this site, otherwise `fallback` (no open redirects). */
 export function safeNext(raw, fallback = "/account") {
-  if (typeof raw !== "string" || !raw.startsWith("/") || raw.startsWith("//") || raw.includes("\\")) {
+  if (typeof raw !== "string" || !raw.startsWith("/")) return fallback;
+  // Parsed as the browser will parse it (tabs and newlines dropped, backslashes
+  // read as slashes), and kept only when it stays on this origin.
+  let url;
+  try {
+    url = new URL(raw, location.origin);
+  } catch {
     return fallback;
   }
-  return raw;
+  if (url.origin !== location.origin) return fallback;
+  return url.pathname + url.search + url.hash;
 }
 
 /** Sends the person to log in, coming back here afterwards. */

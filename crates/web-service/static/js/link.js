@@ -19,6 +19,14 @@ function result(text, kind, backToTelegram) {
   el.focus();
 }
 
+/** "Ann (@ann)", "@ann", "Ann (Telegram user 42)" or "Telegram user 42". */
+function telegramName(t) {
+  if (t.username && t.first_name) return `${t.first_name} (@${t.username})`;
+  if (t.username) return `@${t.username}`;
+  if (t.first_name) return `${t.first_name} (Telegram user ${t.telegram_id})`;
+  return `Telegram user ${t.telegram_id}`;
+}
+
 async function start() {
   if (!code) {
     result("This link has no code. Send /link to the bot in Telegram to get a new link.", "error", true);
@@ -38,6 +46,23 @@ async function start() {
     return;
   }
   $("#who").textContent = user.email || user.display_name || "you";
+  // Whom the code would link, before anything is confirmed.
+  let telegram;
+  try {
+    telegram = await api("POST", "/telegram/inspect", { code });
+  } catch (err) {
+    if (err.code === "invalid_code") {
+      result(
+        "This link has expired or was already used. Send /link to the bot in Telegram to get a new one.",
+        "error",
+        true,
+      );
+    } else if (err.status !== 401) {
+      result(describe(err), "error", false);
+    }
+    return;
+  }
+  $("#telegram-who").textContent = telegramName(telegram);
   show("#confirm");
   const button = $("#confirm-button");
   button.addEventListener("click", async () => {

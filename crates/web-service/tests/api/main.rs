@@ -7,6 +7,7 @@
 mod common;
 
 mod binary;
+mod hardening;
 mod openapi;
 mod request_id;
 

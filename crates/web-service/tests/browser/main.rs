@@ -181,6 +181,10 @@ async fn a_telegram_link_is_confirmed_in_the_browser_with_a_clear_result_each_ti
     log_in(&browser, &address, PASSWORD).await;
     browser.wait_for_path(&format!("/link?code={code}")).await;
     browser.wait_visible("#confirm-button").await;
+    // Whom the code would link is shown before anything is confirmed.
+    browser
+        .wait_for_text("#telegram-who", "Tele (@tim_tg)")
+        .await;
     browser.screenshots("link-confirm").await;
     browser.click("#confirm-button").await;
     browser
@@ -194,11 +198,10 @@ async fn a_telegram_link_is_confirmed_in_the_browser_with_a_clear_result_each_ti
         .wait_for_text("#telegram-state", "Linked: @tim_tg")
         .await;
 
-    // The same code again: used.
+    // The same code again: used, said at once (nothing to confirm).
     browser
         .goto(&stack.url(&format!("/link?code={code}")))
         .await;
-    browser.click("#confirm-button").await;
     browser
         .wait_for_text("#result-text", "expired or was already used")
         .await;
@@ -229,10 +232,20 @@ async fn a_telegram_link_is_confirmed_in_the_browser_with_a_clear_result_each_ti
 
     // A made-up code.
     browser.goto(&stack.url("/link?code=not-a-real-code")).await;
-    browser.click("#confirm-button").await;
     browser
         .wait_for_text("#result-text", "expired or was already used")
         .await;
+
+    // The account page undoes the link.
+    browser.goto(&stack.url("/account")).await;
+    browser
+        .wait_for_text("#telegram-state", "Linked: @tim_tg")
+        .await;
+    browser.click("#unlink-button").await;
+    browser
+        .wait_for_text("#telegram-status", "Telegram is unlinked")
+        .await;
+    browser.wait_for_text("#telegram-state", "Not linked").await;
     browser.quit().await;
 }
 
