@@ -12,6 +12,8 @@ pub struct BotSettings {
     /// Base URL of the Bot API, without the `/bot<token>` part.
     pub telegram_api_url: String,
     pub auth_service_url: String,
+    /// Base URL of the finance service (its API under `/api/v1`).
+    pub finance_service_url: String,
     pub bot_hmac_secret: Secret,
     /// Seals each chat's tokens in Redis.
     pub bot_store_key: crate::store::StoreKey,
@@ -70,6 +72,7 @@ impl BotSettings {
                 Some("https://api.telegram.org"),
             )?,
             auth_service_url: env.url("AUTH_SERVICE_URL", &["http", "https"], None)?,
+            finance_service_url: env.url("FINANCE_SERVICE_URL", &["http", "https"], None)?,
             bot_hmac_secret: env
                 .secret("BOT_HMAC_SECRET", auth_types::signing::MIN_SECRET_BYTES)?,
             redis_url: Secret::new(env.url("REDIS_URL", &["redis", "rediss"], None)?),
@@ -92,6 +95,7 @@ mod tests {
         let mut all = vec![
             ("TELEGRAM_BOT_TOKEN", "123456:ABC-def"),
             ("AUTH_SERVICE_URL", "http://127.0.0.1:8000/"),
+            ("FINANCE_SERVICE_URL", "http://127.0.0.1:8001/"),
             ("BOT_HMAC_SECRET", "0123456789abcdef0123456789abcdef"),
             ("REDIS_URL", "redis://127.0.0.1:6379"),
             (
@@ -108,6 +112,7 @@ mod tests {
         let s = env(&[]).expect("valid");
         assert_eq!(s.telegram_api_url, "https://api.telegram.org");
         assert_eq!(s.auth_service_url, "http://127.0.0.1:8000");
+        assert_eq!(s.finance_service_url, "http://127.0.0.1:8001");
         assert_eq!(s.poll_timeout, Duration::from_secs(30));
         assert_eq!(s.bot_id, 123_456);
         assert!(
@@ -141,6 +146,7 @@ mod tests {
         assert_eq!(var(&[("BOT_STORE_KEY", "")]), "BOT_STORE_KEY");
         assert_eq!(var(&[("BOT_STORE_KEY", "too short")]), "BOT_STORE_KEY");
         assert_eq!(var(&[("TELEGRAM_API_URL", "ftp://x")]), "TELEGRAM_API_URL");
+        assert_eq!(var(&[("FINANCE_SERVICE_URL", "")]), "FINANCE_SERVICE_URL");
         assert_eq!(var(&[("POLL_TIMEOUT_SECS", "0")]), "POLL_TIMEOUT_SECS");
         assert_eq!(var(&[("METRICS_BIND_ADDR", "9465")]), "METRICS_BIND_ADDR");
         assert_eq!(

@@ -1,6 +1,7 @@
 //! Finance Bot's Telegram bot: long polling through frankenstein, commands to
-//! sign up and link accounts, HMAC-signed calls to the auth service, each
-//! chat's tokens in Redis.
+//! sign up and link accounts (HMAC-signed calls to the auth service) and to
+//! record and read the family's money (the finance service, with the chat's
+//! access token), each chat's tokens in Redis.
 //!
 //! `main.rs` reads the settings and runs [`BotApp`]; tests run the same app
 //! against a fake Telegram server.
@@ -22,7 +23,7 @@ use auth_types::HmacSigner;
 use service_kit::metrics::MetricsListener;
 use tokio::sync::watch;
 
-use crate::api::AuthClient;
+use crate::api::{AuthClient, FinanceClient};
 use crate::config::BotSettings;
 use crate::context::Context;
 use crate::store::Store;
@@ -40,6 +41,7 @@ pub enum StartError {
 pub struct BotApp {
     telegram: Telegram,
     auth: AuthClient,
+    finance: FinanceClient,
     store: Store,
     metrics: Option<MetricsListener>,
 }
@@ -56,6 +58,7 @@ impl BotApp {
                 &settings.auth_service_url,
                 HmacSigner::new(settings.bot_hmac_secret.expose().as_bytes()),
             )?,
+            finance: FinanceClient::new(&settings.finance_service_url)?,
             store: Store::new(
                 settings.redis_url.expose(),
                 &settings.redis_key_prefix,
@@ -99,6 +102,7 @@ impl BotApp {
         let ctx = Arc::new(Context {
             telegram: self.telegram,
             auth: self.auth,
+            finance: self.finance,
             store: self.store,
             username,
         });

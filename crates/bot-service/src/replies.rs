@@ -1,5 +1,12 @@
 //! Every text the bot sends, in one place (so they can be translated).
 
+use std::collections::BTreeMap;
+
+use money::{Currency, format_amount};
+
+use crate::api::finance::{Account, BudgetStatus, Category, Transaction};
+use crate::commands::entry::{EntryProblem, Kind};
+
 pub const WELCOME: &str = "Hi! I'm Finance Bot: I help your family keep track of its money.\n\n\
 Tap Register to start with your Telegram account, or Link account if you already \
 have an account on the web.";
@@ -57,5 +64,215 @@ pub fn help(commands: &[(&str, &str)]) -> String {
     for (command, description) in commands {
         text.push_str(&format!("\n/{command} — {description}"));
     }
+    text.push_str("\n\n");
+    text.push_str(QUICK_ENTRIES);
+    text
+}
+
+// --- The family's money -------------------------------------------------------
+
+pub const FINANCE_UNAVAILABLE: &str = "I can't reach your family's money records right now, so nothing was recorded or changed. Please try again in a minute.";
+pub const VIEWER: &str = "You can see this family's money but not change it (you are a viewer).";
+pub const NO_FAMILY: &str = "You are not in any family yet. Ask a member for an invite link.";
+pub const NO_HISTORY: &str =
+    "No transactions yet. Record one by sending an amount and a category, e.g. 12.50 groceries.";
+pub const NOTHING_TO_UNDO: &str =
+    "Nothing to undo: you have recorded nothing from this chat lately.";
+pub const ALREADY_REMOVED: &str = "That transaction was removed already.";
+/// The line `/help` adds under the commands.
+pub const QUICK_ENTRIES: &str = "Or just send an amount and a category: 12.50 groceries milk \
+(an expense), +5000 salary (an income). Amounts take . or , and sums like 3+4.5.";
+
+/// An amount read from a decimal string of the contract, in minor units.
+fn minor(amount: &str, currency: Currency) -> i128 {
+    money::expression::evaluate_minor(amount, currency).unwrap_or(0)
+}
+
+fn currency_of(code: &str) -> Option<Currency> {
+    Currency::parse(code).ok()
+}
+
+/// `amount` + `carried_over`, written in `currency`.
+fn sum(a: &str, b: &str, code: &str) -> String {
+    match currency_of(code) {
+        Some(currency) => format_amount(minor(a, currency) + minor(b, currency), currency),
+        None => a.to_owned(),
+    }
+}
+
+pub fn entry_problem(problem: &EntryProblem, currency: Option<Currency>) -> String {
+    match (problem, currency) {
+        (EntryProblem::NoAmount, _) => {
+            "I expected an amount and a category, e.g. /add 12.50 groceries milk, or just 12.50 groceries."
+                .to_owned()
+        }
+        (EntryProblem::NotPositive(amount), _) => format!(
+            "I can't record {amount}: the amount must be more than zero (send +5000 salary for an income)."
+        ),
+        (EntryProblem::Unreadable(amount), Some(currency)) => format!(
+            "I can't read the amount {amount} in {}: I expected a number with at most {} decimals, like 12.50, or a sum like 3+4.5.",
+            currency.code(),
+            currency.exponent()
+        ),
+        (EntryProblem::Unreadable(amount), None) => format!(
+            "I can't read the amount {amount}: I expected a number like 12.50 or 12,50, or a sum like 3+4.5, then a category."
+        ),
+    }
+}
+
+pub fn no_category(kind: Kind, words: &str, names: &[&str]) -> String {
+    let kind = match kind {
+        Kind::Expense => "expense",
+        Kind::Income => "income",
+    };
+    let first = words.split_whitespace().next();
+    let opening = match first {
+        Some(word) => format!("I have no {kind} category “{word}”."),
+        None => format!("Which {kind} category?"),
+    };
+    format!(
+        "{opening} Send the entry again with one of: {}.",
+        names.join(", ")
+    )
+}
+
+pub fn several_categories(word: &str, names: &[&str]) -> String {
+    format!(
+        "“{word}” could be {}. Send the entry again with more of the name.",
+        names.join(" or ")
+    )
+}
+
+pub fn recorded(
+    transaction: &Transaction,
+    category: &str,
+    account: &Account,
+    opened: bool,
+    budget: Option<&BudgetStatus>,
+) -> String {
+    let mut text = String::new();
+    if opened {
+        text.push_str(&format!(
+            "I opened a {} account in {} for you.\n",
+            account.name, account.currency
+        ));
+    }
+    let (what, direction) = if transaction.kind == "income" {
+        ("an income", "to")
+    } else {
+        ("an expense", "from")
+    };
+    text.push_str(&format!(
+        "Recorded {what}: {} {}, {category}, {direction} {}.",
+        transaction.amount, transaction.currency, account.name
+    ));
+    if let Some(note) = &transaction.note {
+        text.push_str(&format!("\nNote: {note}"));
+    }
+    if let Some(budget) = budget {
+        text.push_str(&format!(
+            "\n{category}: {} of {} {}, {}%",
+            budget.spent,
+            sum(&budget.limit, &budget.carried_over, &budget.currency),
+            budget.currency,
+            budget.percent
+        ));
+    }
+    for alert in &transaction.budget_alerts {
+        text.push_str(&if alert.threshold >= 100 {
+            format!(
+                "\n⚠️ {category} is at or over its budget: {} of {} {}.",
+                alert.spent, alert.limit, transaction.currency
+            )
+        } else {
+            format!(
+                "\n⚠️ {category} has used {}% of its budget: {} of {} {}.",
+                alert.threshold, alert.spent, alert.limit, transaction.currency
+            )
+        });
+    }
+    text
+}
+
+pub fn balance(accounts: &[Account]) -> String {
+    if accounts.is_empty() {
+        return "No accounts yet. Record an expense (e.g. 12.50 groceries) and I'll open a Cash account."
+            .to_owned();
+    }
+    let mut text = String::from("Balances:");
+    let mut totals: BTreeMap<&str, i128> = BTreeMap::new();
+    for account in accounts {
+        text.push_str(&format!(
+            "\n{}: {} {}",
+            account.name, account.balance, account.currency
+        ));
+        if let Some(currency) = currency_of(&account.currency) {
+            *totals.entry(&account.currency).or_default() += minor(&account.balance, currency);
+        }
+    }
+    for (code, total) in totals {
+        if let Some(currency) = currency_of(code) {
+            text.push_str(&format!(
+                "\nTotal: {} {code}",
+                format_amount(total, currency)
+            ));
+        }
+    }
+    text
+}
+
+pub fn history_count(max: u32) -> String {
+    format!("I expected a number of transactions from 1 to {max}, e.g. /history 20.")
+}
+
+pub fn history(
+    transactions: &[Transaction],
+    categories: &[Category],
+    accounts: &[Account],
+) -> String {
+    let mut text = format!("The last {}:", transactions.len());
+    for transaction in transactions {
+        let sign = match transaction.kind.as_str() {
+            "income" => "+",
+            "expense" => "-",
+            _ => "",
+        };
+        let category = transaction
+            .category_id
+            .and_then(|id| categories.iter().find(|c| c.id == id))
+            .map_or("transfer", |c| c.name.as_str());
+        let account = accounts
+            .iter()
+            .find(|a| a.id == transaction.account_id)
+            .map_or("?", |a| a.name.as_str());
+        let day = transaction.occurred_at.get(..10).unwrap_or_default();
+        text.push_str(&format!(
+            "\n{day} {sign}{} {} · {category} · {account}",
+            transaction.amount, transaction.currency
+        ));
+        if let Some(note) = &transaction.note {
+            text.push_str(&format!(" · {note}"));
+        }
+    }
+    text
+}
+
+pub fn removed(transaction: &Transaction, category: Option<&str>) -> String {
+    let what = if transaction.kind == "income" {
+        "income"
+    } else {
+        "expense"
+    };
+    let mut text = format!(
+        "Removed the {what} of {} {}",
+        transaction.amount, transaction.currency
+    );
+    if let Some(category) = category {
+        text.push_str(&format!(", {category}"));
+    }
+    if let Some(note) = &transaction.note {
+        text.push_str(&format!(" ({note})"));
+    }
+    text.push('.');
     text
 }

@@ -6,6 +6,7 @@
 use auth_types::dto::TokenResponse;
 use futures_util::future::BoxFuture;
 
+use crate::api::FinanceClient;
 use crate::context::{BotError, Context, unix_now};
 use crate::store::ChatTokens;
 
@@ -81,4 +82,70 @@ pub async fn with_access<T>(
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// A chat's sign-in for a run of calls to the finance service.
+pub struct Signed<'a> {
+    ctx: &'a Context,
+    chat_id: i64,
+    tokens: ChatTokens,
+}
+
+/// The chat's sign-in, or `None` when it is not signed in.
+pub async fn signed_in(ctx: &Context, chat_id: i64) -> Result<Option<Signed<'_>>, BotError> {
+    Ok(current(ctx, chat_id).await?.map(|tokens| Signed {
+        ctx,
+        chat_id,
+        tokens,
+    }))
+}
+
+impl Signed<'_> {
+    /// The finance service's client.
+    pub fn api(&self) -> &FinanceClient {
+        &self.ctx.finance
+    }
+
+    /// The chat's access token.
+    pub fn token(&self) -> &str {
+        &self.tokens.access_token
+    }
+
+    /// Renews the chat's tokens after the finance service refused the access
+    /// token; [`BotError::SignedOut`] when the chat's account is gone.
+    pub async fn renew(&mut self) -> Result<(), BotError> {
+        match renew(self.ctx, self.chat_id, &self.tokens).await? {
+            Some(tokens) => {
+                self.tokens = tokens;
+                Ok(())
+            }
+            None => Err(BotError::SignedOut),
+        }
+    }
+}
+
+/// `finance!(signed, |api, token| api.accounts(token, family))`: the call with
+/// the chat's access token, made again once with a renewed token when the
+/// finance service refuses it; a `Result<_, BotError>`.
+#[macro_export]
+macro_rules! finance {
+    ($signed:expr, |$api:ident, $token:ident| $call:expr) => {{
+        let signed: &mut $crate::session::Signed<'_> = &mut $signed;
+        let first = {
+            let $api = signed.api();
+            let $token = signed.token();
+            $call.await
+        };
+        match first {
+            Err(err) if err.is_unauthorized() => match signed.renew().await {
+                Ok(()) => {
+                    let $api = signed.api();
+                    let $token = signed.token();
+                    $call.await.map_err($crate::context::BotError::from)
+                }
+                Err(err) => Err(err),
+            },
+            other => other.map_err($crate::context::BotError::from),
+        }
+    }};
 }

@@ -4,7 +4,11 @@
 //! Keys under the configured prefix: `chat:{chat_id}` — the chat's tokens,
 //! encrypted, expiring with the refresh token; `handled:{bot_id}:{update_id}`
 //! — kept a day, per bot (update ids are numbered per bot: another bot, or a
-//! new token, on the same Redis must not skip updates it never handled).
+//! new token, on the same Redis must not skip updates it never handled);
+//! `recorded:{chat_id}` — the transactions recorded from the chat, newest
+//! first (`{family_id}/{transaction_id}`, the last 20, kept 30 days), for
+//! `/undo`; `undo:{chat_id}:{message_id}` — which of them an `/undo` message
+//! removes, kept a day, so the same `/undo` handled twice removes one.
 //!
 //! The tokens are sealed with XChaCha20-Poly1305 under `BOT_STORE_KEY`, a key
 //! only the bot holds: `v1:` and the base64 of a random 24-byte nonce and the
@@ -25,6 +29,9 @@ use serde::{Deserialize, Serialize};
 /// Time one Redis call may take.
 const TIMEOUT: Duration = Duration::from_secs(2);
 const HANDLED_TTL_SECS: u64 = 86_400;
+/// How many recorded transactions a chat can undo, and for how long.
+const RECORDED_KEPT: isize = 20;
+const RECORDED_TTL_SECS: u64 = 30 * 86_400;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -176,6 +183,22 @@ impl Store {
             .unwrap_or_else(|_| Err(StoreError::Unavailable("timed out".into())))
     }
 
+    async fn pipeline(&self, pipe: &redis::Pipeline) -> Result<(), StoreError> {
+        let work = async {
+            let mut conn = self
+                .pool
+                .get()
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            pipe.query_async(&mut conn)
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))
+        };
+        tokio::time::timeout(TIMEOUT, work)
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Unavailable("timed out".into())))
+    }
+
     fn chat_key(&self, chat_id: i64) -> String {
         format!("{}chat:{chat_id}", self.prefix)
     }
@@ -216,6 +239,78 @@ impl Store {
     pub async fn forget_tokens(&self, chat_id: i64) -> Result<(), StoreError> {
         self.query(redis::cmd("DEL").arg(self.chat_key(chat_id)))
             .await
+    }
+
+    fn recorded_key(&self, chat_id: i64) -> String {
+        format!("{}recorded:{chat_id}", self.prefix)
+    }
+
+    /// Remembers `entry` as the chat's newest recorded transaction (once,
+    /// however often it is recorded).
+    pub async fn push_recorded(&self, chat_id: i64, entry: &str) -> Result<(), StoreError> {
+        let key = self.recorded_key(chat_id);
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("LREM")
+            .arg(&key)
+            .arg(0)
+            .arg(entry)
+            .ignore()
+            .cmd("LPUSH")
+            .arg(&key)
+            .arg(entry)
+            .ignore()
+            .cmd("LTRIM")
+            .arg(&key)
+            .arg(0)
+            .arg(RECORDED_KEPT - 1)
+            .ignore()
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(RECORDED_TTL_SECS)
+            .ignore();
+        self.pipeline(&pipe).await
+    }
+
+    /// The transaction the `/undo` of message `message_id` removes: the chat's
+    /// newest recorded one the first time it is asked, the same one after.
+    pub async fn undo_target(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let key = format!("{}undo:{chat_id}:{message_id}", self.prefix);
+        let chosen: Option<String> = self.query(redis::cmd("GET").arg(&key)).await?;
+        if chosen.is_some() {
+            return Ok(chosen);
+        }
+        let newest: Option<String> = self
+            .query(redis::cmd("LINDEX").arg(self.recorded_key(chat_id)).arg(0))
+            .await?;
+        let Some(newest) = newest else {
+            return Ok(None);
+        };
+        self.query::<()>(
+            redis::cmd("SET")
+                .arg(&key)
+                .arg(&newest)
+                .arg("NX")
+                .arg("EX")
+                .arg(HANDLED_TTL_SECS),
+        )
+        .await?;
+        self.query(redis::cmd("GET").arg(&key)).await
+    }
+
+    /// Forgets `entry` among the chat's recorded transactions.
+    pub async fn forget_recorded(&self, chat_id: i64, entry: &str) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("LREM")
+                .arg(self.recorded_key(chat_id))
+                .arg(0)
+                .arg(entry),
+        )
+        .await
     }
 
     pub async fn was_handled(&self, update_id: u32) -> Result<bool, StoreError> {

@@ -257,6 +257,30 @@ impl FakeTelegram {
         update_id
     }
 
+    /// Queues update `update_id` again, the same id and content, as Telegram
+    /// does after a bot stopped without confirming it (a crash after handling
+    /// it, before the offset moved). A poll without an offset (a bot that just
+    /// started) receives it.
+    ///
+    /// Panics when no such update was ever queued.
+    pub fn deliver_again(&self, update_id: u32) {
+        let mut state = self.shared.state.lock().unwrap();
+        let update = state
+            .delivered
+            .get(&update_id)
+            .cloned()
+            .unwrap_or_else(|| panic!("deliver_again: no update {update_id} was ever queued"));
+        state.updates.retain(|u| u.update_id != update_id);
+        let at = state
+            .updates
+            .iter()
+            .position(|u| u.update_id > update_id)
+            .unwrap_or(state.updates.len());
+        state.updates.insert(at, update);
+        drop(state);
+        self.shared.new_update.send_replace(update_id);
+    }
+
     /// Makes the next call(s) of `method` (any letter case) fail with
     /// `failure`, `times` times in a row, before any other handling; queued
     /// after failures already pending for that method.
@@ -391,6 +415,8 @@ struct State {
     calls: Vec<ApiCall>,
     /// Failures to inject, by lower-case method name.
     failures: HashMap<String, VecDeque<Failure>>,
+    /// Every update ever queued, by id (for `deliver_again`).
+    delivered: HashMap<u32, Update>,
 }
 
 /// A status and a JSON body to answer.
@@ -526,7 +552,9 @@ impl State {
     fn push_update(&mut self, content: UpdateContent) -> u32 {
         self.next_update_id += 1;
         let update_id = self.next_update_id;
-        self.updates.push_back(Update { update_id, content });
+        let update = Update { update_id, content };
+        self.delivered.insert(update_id, update.clone());
+        self.updates.push_back(update);
         update_id
     }
 

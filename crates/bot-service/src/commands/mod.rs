@@ -1,23 +1,37 @@
 //! Commands: parsing, and one handler per command.
 
+mod balance;
+pub mod entry;
 mod help;
+mod history;
 mod link;
 mod logout;
 mod me;
 pub mod parse;
+pub mod record;
 mod register;
 mod start;
+mod undo;
 
 use std::time::Instant;
 
 use frankenstein::types::{MaybeInaccessibleMessage, ReplyMarkup};
 use frankenstein::updates::{Update, UpdateContent};
 
+use crate::api::FinanceError;
 use crate::api::auth::TelegramPerson;
 use crate::context::{BotError, Context};
 use crate::metrics::Outcome;
 use crate::replies;
 pub use parse::{Command, MENU};
+
+/// The message an update came with: its id and its edit (0 before any),
+/// from which every write's `Idempotency-Key` is made.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin {
+    pub message_id: i64,
+    pub edit_date: u64,
+}
 
 /// What the bot answers.
 pub struct Reply {
@@ -63,7 +77,7 @@ pub async fn handle_update(ctx: &Context, update: &Update) {
 /// Which command the update asked for (`none`: not a message or button of a
 /// private chat) and how answering it ended.
 async fn answer_update(ctx: &Context, update: &Update) -> (&'static str, Outcome) {
-    let (chat_id, person, command) = match &update.content {
+    let (chat_id, person, command, origin) = match &update.content {
         UpdateContent::Message(message) => {
             let Some(from) = message.from.as_deref() else {
                 return ("none", Outcome::Ignored);
@@ -83,6 +97,10 @@ async fn answer_update(ctx: &Context, update: &Update) -> (&'static str, Outcome
                 message.chat.id,
                 person(from),
                 Command::parse(text, &ctx.username),
+                Origin {
+                    message_id: i64::from(message.message_id),
+                    edit_date: message.edit_date.unwrap_or(0),
+                },
             )
         }
         UpdateContent::CallbackQuery(query) => {
@@ -99,20 +117,38 @@ async fn answer_update(ctx: &Context, update: &Update) -> (&'static str, Outcome
             if i64::try_from(query.from.id).ok() != Some(chat_id) {
                 return (command.label(), Outcome::Ignored);
             }
-            (chat_id, person(&query.from), command)
+            let origin = match &query.message {
+                Some(MaybeInaccessibleMessage::Message(message)) => Origin {
+                    message_id: i64::from(message.message_id),
+                    edit_date: message.edit_date.unwrap_or(0),
+                },
+                _ => Origin::default(),
+            };
+            (chat_id, person(&query.from), command, origin)
         }
         _ => return ("none", Outcome::Ignored),
     };
     let label = command.label();
-    let (answer, outcome) = match run(ctx, chat_id, &person, command).await {
+    let (answer, outcome) = match run(ctx, chat_id, &person, &origin, command).await {
         Ok(answer) => (answer, Outcome::Answered),
         Err(err) => {
             tracing::warn!(error = %err, chat_id, "command failed");
-            (Reply::text(replies::UNAVAILABLE), Outcome::Failed)
+            (Reply::text(failure_reply(&err)), Outcome::Failed)
         }
     };
     let delivered = reply(ctx, chat_id, answer).await;
     (label, delivered_or(delivered, outcome))
+}
+
+/// What the person is told when a command could not be carried out.
+fn failure_reply(err: &BotError) -> &'static str {
+    match err {
+        BotError::Finance(FinanceError::Unavailable(_)) => replies::FINANCE_UNAVAILABLE,
+        BotError::Finance(err) if err.is_refused("forbidden") => replies::VIEWER,
+        BotError::SignedOut => replies::NOT_SIGNED_IN,
+        BotError::NoFamily => replies::NO_FAMILY,
+        _ => replies::UNAVAILABLE,
+    }
 }
 
 /// `outcome`, unless the answer never reached Telegram.
@@ -139,6 +175,7 @@ async fn run(
     ctx: &Context,
     chat_id: i64,
     person: &TelegramPerson,
+    origin: &Origin,
     command: Command,
 ) -> Result<Reply, BotError> {
     tracing::info!(chat_id, ?command, "command");
@@ -149,6 +186,18 @@ async fn run(
         Command::Me => me::run(ctx, chat_id).await,
         Command::Logout => logout::run(ctx, chat_id).await,
         Command::Help => Ok(help::run()),
+        Command::Add(argument) => {
+            let entry = entry::command(entry::Kind::Expense, &argument);
+            record::run(ctx, chat_id, origin, entry).await
+        }
+        Command::Income(argument) => {
+            let entry = entry::command(entry::Kind::Income, &argument);
+            record::run(ctx, chat_id, origin, entry).await
+        }
+        Command::Quick(text) => record::run(ctx, chat_id, origin, entry::quick(&text)).await,
+        Command::Undo => undo::run(ctx, chat_id, origin).await,
+        Command::Balance => balance::run(ctx, chat_id).await,
+        Command::History(argument) => history::run(ctx, chat_id, &argument).await,
         Command::Unknown(name) => Ok(Reply::text(replies::unknown_command(&name))),
         Command::Text => Ok(Reply::text(replies::PLAIN_TEXT)),
     }

@@ -10,6 +10,16 @@ pub enum Command {
     Me,
     Logout,
     Help,
+    /// `/add <amount> <category> [note]`: an expense (the argument as written).
+    Add(String),
+    /// `/income <amount> <category> [note]`.
+    Income(String),
+    /// A message that starts with a number: `250 coffee`, `+5000 salary`.
+    Quick(String),
+    Undo,
+    Balance,
+    /// `/history [n]` (the argument as written).
+    History(String),
     /// A command we do not have (without its slash).
     Unknown(String),
     /// Text that is not a command.
@@ -18,6 +28,11 @@ pub enum Command {
 
 /// The commands shown in Telegram's menu and in `/help`.
 pub const MENU: &[(&str, &str)] = &[
+    ("add", "record an expense: /add 12.50 groceries milk"),
+    ("income", "record an income: /income 5000 salary"),
+    ("balance", "each account's balance and the totals"),
+    ("history", "the last transactions: /history 20"),
+    ("undo", "remove the last transaction you recorded here"),
     (
         "register",
         "create your account, or sign in to the one you have",
@@ -41,6 +56,12 @@ impl Command {
             Self::Me => "me",
             Self::Logout => "logout",
             Self::Help => "help",
+            Self::Add(_) => "add",
+            Self::Income(_) => "income",
+            Self::Quick(_) => "quick",
+            Self::Undo => "undo",
+            Self::Balance => "balance",
+            Self::History(_) => "history",
             Self::Unknown(_) => "unknown",
             Self::Text => "text",
         }
@@ -51,6 +72,9 @@ impl Command {
     pub fn parse(text: &str, bot_username: &str) -> Self {
         let text = text.trim();
         let Some(rest) = text.strip_prefix('/') else {
+            if crate::commands::entry::is_quick(text) {
+                return Self::Quick(text.to_owned());
+            }
             return Self::Text;
         };
         let (word, argument) = rest
@@ -69,6 +93,11 @@ impl Command {
             "me" => Self::Me,
             "logout" => Self::Logout,
             "help" => Self::Help,
+            "add" => Self::Add(argument.to_owned()),
+            "income" => Self::Income(argument.to_owned()),
+            "undo" => Self::Undo,
+            "balance" => Self::Balance,
+            "history" => Self::History(argument.to_owned()),
             _ => Self::Unknown(command.chars().take(64).collect()),
         }
     }
@@ -91,6 +120,28 @@ mod tests {
             Command::Unknown("registerme".into())
         );
         assert_eq!(Command::parse("hello /register", BOT), Command::Text);
+    }
+
+    #[test]
+    fn money_commands_carry_their_argument_and_numbers_are_quick_entries() {
+        assert_eq!(
+            Command::parse("/add 12,50 eating out", BOT),
+            Command::Add("12,50 eating out".into())
+        );
+        assert_eq!(
+            Command::parse("/income 5000 salary", BOT),
+            Command::Income("5000 salary".into())
+        );
+        assert_eq!(
+            Command::parse("/history", BOT),
+            Command::History(String::new())
+        );
+        assert_eq!(Command::parse("/undo", BOT), Command::Undo);
+        assert_eq!(
+            Command::parse(" +5000 salary ", BOT),
+            Command::Quick("+5000 salary".into())
+        );
+        assert_eq!(Command::parse("coffee 250", BOT), Command::Text);
     }
 
     #[test]

@@ -17,7 +17,13 @@ async fn the_menu_is_set_at_start() {
         .iter()
         .map(|c| c["command"].as_str().expect("name"))
         .collect();
-    assert_eq!(commands, ["register", "link", "me", "logout", "help"]);
+    assert_eq!(
+        commands,
+        [
+            "add", "income", "balance", "history", "undo", "register", "link", "me", "logout",
+            "help"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -82,9 +88,21 @@ async fn start_deep_links_act_as_their_command() {
 async fn help_unknown_commands_and_plain_text_get_helpful_replies() {
     let world = world().await;
     let help = world.say(ANN, "/help").await;
-    for command in ["/register", "/link", "/me", "/logout", "/help"] {
+    for command in [
+        "/add",
+        "/income",
+        "/balance",
+        "/history",
+        "/undo",
+        "/register",
+        "/link",
+        "/me",
+        "/logout",
+        "/help",
+    ] {
         assert!(help.text.contains(command), "{command} in {}", help.text);
     }
+    assert!(help.text.ends_with(replies::QUICK_ENTRIES), "{}", help.text);
     let unknown = world.say(ANN, "/dance").await;
     assert_eq!(unknown.text, replies::unknown_command("dance"));
     let text = world.say(ANN, "how much did we spend?").await;

@@ -8,18 +8,25 @@ use bot_service::config::BotSettings;
 use serde_json::{Value, json};
 use test_support::auth::HMAC_SECRET;
 use test_support::prometheus::Samples;
-use test_support::{FAKE_BOT_TOKEN, FakeTelegram, SentMessage, TcpProxy, TestAuth, TestRedis};
+use test_support::{
+    FAKE_BOT_TOKEN, FakeTelegram, SentMessage, TcpProxy, Template, TestAuth, TestDatabase,
+    TestRedis,
+};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 /// How long a person may wait for an answer.
 pub const REPLY_WITHIN: Duration = Duration::from_secs(15);
 
-/// The auth service, the fake Telegram, and the bot between them. The bot
-/// reaches the auth service through a proxy, so a test can take it down.
+/// The auth and finance services (on one database), the fake Telegram, and
+/// the bot between them. The bot reaches each service through a proxy, so a
+/// test can take it down.
 pub struct World {
     pub telegram: FakeTelegram,
     pub auth_url: String,
     pub auth_proxy: TcpProxy,
+    /// `http://127.0.0.1:{port}` of the finance service (not through the proxy).
+    pub finance_url: String,
+    pub finance_proxy: TcpProxy,
     pub http: reqwest::Client,
     pub bot_redis: TestRedis,
     /// `http://…/metrics` of the running bot.
@@ -38,24 +45,57 @@ pub async fn world() -> World {
 pub const BOT_STORE_KEY: &str = "e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0";
 
 pub async fn world_without_bot() -> World {
-    let auth = test_support::spawn_auth(&[
-        // The bot's metrics are what these tests read; the auth service's would
-        // land in the same registry.
-        ("METRICS_BIND_ADDR", "off"),
-    ])
+    let database = TestDatabase::from_template("bot", &Template::new(&["auth", "finance"])).await;
+    let auth = test_support::spawn_auth_on(
+        database,
+        &[
+            // The bot's metrics are what these tests read; the auth service's would
+            // land in the same registry.
+            ("METRICS_BIND_ADDR", "off"),
+        ],
+    )
     .await;
     let auth_addr = format!("127.0.0.1:{}", auth.port);
     let auth_proxy = TcpProxy::start(&auth_addr).await;
+    let finance_port = spawn_finance(&auth);
+    let finance_proxy = TcpProxy::start(&format!("127.0.0.1:{finance_port}")).await;
     World {
         telegram: FakeTelegram::start().await,
         auth_url: auth.url.clone(),
         auth_proxy,
+        finance_url: format!("http://127.0.0.1:{finance_port}"),
+        finance_proxy,
         http: reqwest::Client::new(),
         bot_redis: TestRedis::new(),
         bot_metrics_url: None,
         bot: None,
         auth,
     }
+}
+
+/// The finance service on `auth`'s database, Redis and secret; its port.
+fn spawn_finance(auth: &TestAuth) -> u16 {
+    let env: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", auth.db.url().to_owned()),
+        ("REDIS_URL", auth.redis.url().to_owned()),
+        ("AUTH_REDIS_KEY_PREFIX", auth.redis.prefix().to_owned()),
+        ("JWT_SECRET", test_support::auth::JWT_SECRET.to_owned()),
+        ("AUTH_SERVICE_URL", auth.url.clone()),
+        (
+            "PUBLIC_WEB_URL",
+            test_support::auth::PUBLIC_WEB_URL.to_owned(),
+        ),
+        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
+        ("DB_POOL_SIZE", "4".to_owned()),
+        ("REDIS_POOL_SIZE", "4".to_owned()),
+        ("METRICS_BIND_ADDR", "off".to_owned()),
+    ]);
+    let settings = finance_service::config::Settings::from_lookup(|name| env.get(name).cloned())
+        .expect("finance settings");
+    let app = finance_service::startup::Application::build(settings).expect("finance service");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    port
 }
 
 impl World {
@@ -66,6 +106,10 @@ impl World {
             (
                 "AUTH_SERVICE_URL",
                 format!("http://{}", self.auth_proxy.addr()),
+            ),
+            (
+                "FINANCE_SERVICE_URL",
+                format!("http://{}", self.finance_proxy.addr()),
             ),
             ("BOT_HMAC_SECRET", HMAC_SECRET.to_owned()),
             ("BOT_STORE_KEY", BOT_STORE_KEY.to_owned()),
@@ -201,4 +245,87 @@ pub fn code_in(text: &str) -> String {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
+}
+
+impl World {
+    /// The access token the bot keeps for `chat_id` (opened with its store key).
+    pub async fn access_token(&self, chat_id: i64) -> String {
+        let store = bot_service::store::Store::new(
+            self.bot_redis.url(),
+            self.bot_redis.prefix(),
+            test_support::FAKE_BOT_ID as i64,
+            bot_service::store::StoreKey::parse(BOT_STORE_KEY).unwrap(),
+        )
+        .unwrap();
+        store
+            .tokens(chat_id)
+            .await
+            .unwrap()
+            .expect("the chat is signed in")
+            .access_token
+    }
+
+    /// A call to the finance API with `token`; the answer's JSON.
+    pub async fn finance(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let mut request = self
+            .http
+            .request(method, format!("{}/api/v1{path}", self.finance_url))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    /// Every transaction in the finance database, oldest first, as
+    /// `kind amount_minor note`.
+    pub async fn transactions(&self) -> Vec<String> {
+        use diesel::QueryableByName;
+        use diesel_async::RunQueryDsl;
+        #[derive(QueryableByName)]
+        struct Line {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            line: String,
+        }
+        let mut conn = self.auth.db.connect().await;
+        diesel::sql_query(
+            "SELECT kind || ' ' || amount || ' ' || coalesce(note, '') AS line \
+             FROM transactions ORDER BY created_at, id",
+        )
+        .load::<Line>(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.line.trim_end().to_owned())
+        .collect()
+    }
+
+    /// How many accounts the finance database holds.
+    pub async fn accounts(&self) -> usize {
+        use diesel::QueryableByName;
+        use diesel_async::RunQueryDsl;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.auth.db.connect().await;
+        let count: Vec<Count> = diesel::sql_query("SELECT count(*) AS n FROM accounts")
+            .load(&mut conn)
+            .await
+            .unwrap();
+        usize::try_from(count[0].n).unwrap()
+    }
 }

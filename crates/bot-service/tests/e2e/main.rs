@@ -4,5 +4,6 @@
 mod commands;
 mod helpers;
 mod linking;
+mod money;
 mod resilience;
 mod store;
