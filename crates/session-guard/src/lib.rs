@@ -92,8 +92,10 @@ pub fn authorization(req: &HttpRequest) -> Option<&str> {
 /// Verifies access tokens and checks their sessions in the auth service's Redis.
 #[derive(Clone, Debug)]
 pub struct AccessGuard {
-    verifier: TokenVerifier,
-    redis: Redis,
+    /// Verifies the token's signature and claims.
+    pub verifier: TokenVerifier,
+    /// The auth service's Redis, with its key prefix.
+    pub redis: Redis,
 }
 
 impl AccessGuard {

@@ -1,3 +1,5 @@
+use auth_types::problem::codes;
+
 use super::Invalid;
 
 const MAX_CHARS: usize = 100;
@@ -10,11 +12,14 @@ impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let trimmed = raw.trim();
         if trimmed.is_empty() || trimmed.chars().count() > MAX_CHARS {
-            return Err(Invalid::new("invalid_value", "must be 1 to 100 characters"));
+            return Err(Invalid::new(
+                codes::INVALID_VALUE,
+                "must be 1 to 100 characters",
+            ));
         }
         if trimmed.chars().any(char::is_control) {
             return Err(Invalid::new(
-                "invalid_value",
+                codes::INVALID_VALUE,
                 "must not contain control characters",
             ));
         }

@@ -1,5 +1,7 @@
 use std::fmt;
 
+use auth_types::problem::codes;
+
 use super::Invalid;
 
 /// An email address: trimmed, lower-cased (emails compare case-insensitively) and
@@ -12,7 +14,7 @@ const MAX_LEN: usize = 254;
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        const INVALID: Invalid = Invalid::new("invalid_email", "is not a valid email address");
+        const INVALID: Invalid = Invalid::new(codes::INVALID_EMAIL, "is not a valid email address");
         let trimmed = raw.trim();
         if trimmed.is_empty() || trimmed.len() > MAX_LEN {
             return Err(INVALID);

@@ -1,5 +1,7 @@
 use std::fmt;
 
+use auth_types::problem::codes;
+
 use super::Invalid;
 
 /// bcrypt only reads the first 72 bytes; longer passwords are refused, never truncated.
@@ -14,13 +16,13 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         if raw.len() > MAX_BYTES {
             return Err(Invalid::new(
-                "password_too_long",
+                codes::PASSWORD_TOO_LONG,
                 "must be at most 72 bytes of UTF-8",
             ));
         }
         if raw.chars().count() < MIN_CHARS {
             return Err(Invalid::new(
-                "weak_password",
+                codes::WEAK_PASSWORD,
                 "must be at least 8 characters long",
             ));
         }

@@ -1,3 +1,5 @@
+use auth_types::problem::codes;
+
 use super::Invalid;
 
 /// A Telegram user id (`message.from.id`): always positive.
@@ -10,7 +12,7 @@ impl TelegramId {
             Ok(Self(raw))
         } else {
             Err(Invalid::new(
-                "invalid_value",
+                codes::INVALID_VALUE,
                 "must be a positive Telegram user id",
             ))
         }
