@@ -1,5 +1,6 @@
 //! docker-compose.yml: every service has its image and healthcheck, start-up is
-//! gated on health (postgres and redis -> migrate -> auth-service -> bot-service),
+//! gated on health (postgres and redis -> migrate -> auth-service -> bot-service;
+//! migrate -> finance-migrate, and auth-service -> finance-service -> bot-service),
 //! data lives in named volumes, secrets come from `.env`.
 
 use std::collections::BTreeSet;
@@ -7,7 +8,13 @@ use std::collections::BTreeSet;
 use deploy_checks::{compose, interpolated_variables, read};
 use serde_json::Value;
 
-use crate::{SECRETS, auth_settings, bot_settings, has_healthcheck_subcommand, web_settings};
+use crate::{
+    SECRETS, auth_settings, bot_settings, finance_settings, has_healthcheck_subcommand,
+    web_settings,
+};
+
+/// The one-shot migration services (no healthcheck, never restarted).
+const ONE_SHOTS: &[&str] = &["migrate", "finance-migrate"];
 
 fn service(name: &str) -> Value {
     let compose = compose();
@@ -49,6 +56,8 @@ fn the_services_are_the_ones_that_exist() {
         "mailpit",
         "migrate",
         "auth-service",
+        "finance-migrate",
+        "finance-service",
         "bot-service",
         "web-service",
         "prometheus",
@@ -66,10 +75,10 @@ fn every_service_has_an_image_and_every_long_running_one_a_healthcheck() {
             service["image"].as_str().is_some_and(|i| !i.is_empty()),
             "{name} has no image"
         );
-        if name == "migrate" {
+        if ONE_SHOTS.contains(&name.as_str()) {
             assert_eq!(
                 service["healthcheck"]["disable"], true,
-                "migrate is a one-shot"
+                "{name} is a one-shot"
             );
             continue;
         }
@@ -106,6 +115,8 @@ fn our_services_are_built_from_their_dockerfiles_and_probe_themselves() {
     for (name, dockerfile) in [
         ("migrate", "deploy/auth-service.Dockerfile"),
         ("auth-service", "deploy/auth-service.Dockerfile"),
+        ("finance-migrate", "deploy/finance-service.Dockerfile"),
+        ("finance-service", "deploy/finance-service.Dockerfile"),
         ("bot-service", "deploy/bot-service.Dockerfile"),
         ("web-service", "deploy/web-service.Dockerfile"),
     ] {
@@ -124,7 +135,12 @@ fn our_services_are_built_from_their_dockerfiles_and_probe_themselves() {
             "{name}: read-only root filesystem"
         );
     }
-    for name in ["auth-service", "bot-service", "web-service"] {
+    for name in [
+        "auth-service",
+        "finance-service",
+        "bot-service",
+        "web-service",
+    ] {
         if !has_healthcheck_subcommand(name) {
             continue;
         }
@@ -139,6 +155,11 @@ fn our_services_are_built_from_their_dockerfiles_and_probe_themselves() {
         service("migrate")["image"],
         service("auth-service")["image"],
         "migrate runs the auth-service image"
+    );
+    assert_eq!(
+        service("finance-migrate")["image"],
+        service("finance-service")["image"],
+        "finance-migrate runs the finance-service image"
     );
 }
 
@@ -162,8 +183,82 @@ fn migrations_run_once_before_the_auth_service_starts() {
 }
 
 #[test]
+fn the_finance_migrations_run_after_the_auth_ones_and_the_service_after_the_auth_service() {
+    // Both services' migrations share the database's migration table and advisory lock;
+    // the finance service reads the auth service's user_merges table.
+    let migrate = service("finance-migrate");
+    assert_eq!(migrate["command"], serde_json::json!(["migrate"]));
+    assert_eq!(migrate["restart"], "no", "a one-shot is not restarted");
+    assert_eq!(condition("finance-migrate", "postgres"), "service_healthy");
+    assert_eq!(
+        condition("finance-migrate", "migrate"),
+        "service_completed_successfully",
+        "the auth migrations first"
+    );
+
+    let finance = service("finance-service");
+    assert_eq!(finance["command"], serde_json::json!(["serve"]));
+    assert_eq!(
+        condition("finance-service", "finance-migrate"),
+        "service_completed_successfully"
+    );
+    assert_eq!(condition("finance-service", "postgres"), "service_healthy");
+    assert_eq!(condition("finance-service", "redis"), "service_healthy");
+    assert_eq!(
+        condition("finance-service", "auth-service"),
+        "service_healthy"
+    );
+    let ports: Vec<&str> = finance["ports"]
+        .as_array()
+        .expect("the finance API is published")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(ports.iter().any(|p| p.ends_with(":8001")), "{ports:?}");
+}
+
+#[test]
+fn the_finance_service_shares_the_auth_services_database_redis_and_key() {
+    let auth = environment("auth-service");
+    for name in ["finance-service", "finance-migrate"] {
+        let finance = environment(name);
+        for var in ["DATABASE_URL", "REDIS_URL", "JWT_SECRET"] {
+            assert_eq!(
+                finance[var], auth[var],
+                "{name}: {var} is the auth service's"
+            );
+        }
+        assert_eq!(
+            finance["AUTH_SERVICE_URL"], "http://auth-service:8000",
+            "{name}"
+        );
+        assert_eq!(finance["BIND_ADDR"], "0.0.0.0:8001", "{name}");
+        assert_eq!(
+            finance["PUBLIC_WEB_URL"],
+            environment("web-service")["PUBLIC_WEB_URL"],
+            "{name}: invite links lead to the web pages"
+        );
+        // The sessions are found under the auth service's key prefix: both unset (the
+        // same default, auth:, as each config.rs's tests say) or both set to one value.
+        assert_eq!(
+            finance.get("AUTH_REDIS_KEY_PREFIX"),
+            auth.get("REDIS_KEY_PREFIX"),
+            "{name}: AUTH_REDIS_KEY_PREFIX is the auth service's REDIS_KEY_PREFIX"
+        );
+    }
+}
+
+#[test]
 fn the_bot_starts_only_once_the_auth_service_is_healthy() {
     assert_eq!(condition("bot-service", "auth-service"), "service_healthy");
+    assert_eq!(
+        condition("bot-service", "finance-service"),
+        "service_healthy"
+    );
+    assert_eq!(
+        environment("bot-service")["FINANCE_SERVICE_URL"],
+        "http://finance-service:8001"
+    );
     assert_eq!(condition("bot-service", "redis"), "service_healthy");
     let bot = service("bot-service");
     assert!(bot["ports"].is_null(), "the bot serves no port");
@@ -180,8 +275,13 @@ fn the_bot_starts_only_once_the_auth_service_is_healthy() {
 #[test]
 fn the_web_pages_start_once_the_auth_service_is_healthy_and_are_what_links_lead_to() {
     assert_eq!(condition("web-service", "auth-service"), "service_healthy");
+    assert_eq!(
+        condition("web-service", "finance-service"),
+        "service_healthy"
+    );
     let web = environment("web-service");
     assert_eq!(web["AUTH_SERVICE_URL"], "http://auth-service:8000");
+    assert_eq!(web["FINANCE_SERVICE_URL"], "http://finance-service:8001");
     assert_eq!(web["BIND_ADDR"], "0.0.0.0:8080");
     assert_eq!(
         environment("auth-service")["PUBLIC_WEB_URL"],
@@ -258,6 +358,17 @@ fn each_service_gets_the_settings_it_reads_and_no_others() {
         ("migrate", auth_settings(), &["REDIS_KEY_PREFIX"][..]),
         ("bot-service", bot_settings(), &["REDIS_KEY_PREFIX"][..]),
         ("web-service", web_settings(), &[][..]),
+        // Like the auth service's REDIS_KEY_PREFIX, left to its default (checked above).
+        (
+            "finance-service",
+            finance_settings(),
+            &["AUTH_REDIS_KEY_PREFIX"][..],
+        ),
+        (
+            "finance-migrate",
+            finance_settings(),
+            &["AUTH_REDIS_KEY_PREFIX"][..],
+        ),
     ] {
         let given: BTreeSet<String> = environment(name).keys().cloned().collect();
         let missing: Vec<&String> = reads
@@ -288,7 +399,13 @@ fn secrets_come_from_the_env_file_and_are_required() {
             "{name} is required from .env (${{{name}:?message}})"
         );
     }
-    for service_name in ["auth-service", "bot-service", "migrate"] {
+    for service_name in [
+        "auth-service",
+        "bot-service",
+        "migrate",
+        "finance-service",
+        "finance-migrate",
+    ] {
         for (name, value) in environment(service_name) {
             if !SECRETS.contains(&name.as_str()) {
                 continue;
@@ -309,7 +426,14 @@ fn secrets_come_from_the_env_file_and_are_required() {
 #[test]
 fn log_filters_are_never_empty() {
     // An empty RUST_LOG is a valid filter that lets nothing through: no logs at all.
-    for name in ["auth-service", "migrate", "bot-service", "web-service"] {
+    for name in [
+        "auth-service",
+        "migrate",
+        "finance-service",
+        "finance-migrate",
+        "bot-service",
+        "web-service",
+    ] {
         let value = environment(name)["RUST_LOG"]
             .as_str()
             .unwrap_or_default()

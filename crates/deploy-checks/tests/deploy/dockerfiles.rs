@@ -7,7 +7,12 @@ use deploy_checks::{Instruction, dockerfile, read};
 
 use crate::has_healthcheck_subcommand;
 
-const SERVICES: &[&str] = &["auth-service", "bot-service", "web-service"];
+const SERVICES: &[&str] = &[
+    "auth-service",
+    "bot-service",
+    "web-service",
+    "finance-service",
+];
 
 fn final_stage(instructions: &[Instruction]) -> Vec<&Instruction> {
     let last = instructions.iter().map(|i| i.stage).max().unwrap_or(0);
@@ -135,9 +140,9 @@ fn the_healthcheck_is_the_binarys_own_subcommand() {
         assert!(checks[0].ends_with(&expected), "{path}: {}", checks[0]);
         assert!(checks[0].contains("--timeout="), "{path}: a timeout");
     }
-    assert!(
-        has_healthcheck_subcommand("auth-service") && has_healthcheck_subcommand("bot-service")
-    );
+    for service in ["auth-service", "bot-service", "finance-service"] {
+        assert!(has_healthcheck_subcommand(service), "{service}");
+    }
 }
 
 #[test]
@@ -164,6 +169,11 @@ fn the_build_context_sends_only_what_the_build_needs() {
         "build output never enters the context"
     );
     // The migrations are embedded from this folder at build time.
-    let db = read("crates/auth-service/src/db/mod.rs");
-    assert!(db.contains("embed_migrations!(\"../../migrations/auth\")"));
+    for (service, folder) in [("auth-service", "auth"), ("finance-service", "finance")] {
+        let db = read(&format!("crates/{service}/src/db/mod.rs"));
+        assert!(
+            db.contains(&format!("embed_migrations!(\"../../migrations/{folder}\")")),
+            "{service} embeds migrations/{folder}"
+        );
+    }
 }

@@ -1,7 +1,8 @@
 //! deploy/k8s: the manifests parse; every container has probes on the health
 //! endpoints, resource requests and limits and a locked-down security context;
-//! the auth service scales on CPU; the bot is exactly one replica replaced with
-//! Recreate; secrets are referenced, never written in.
+//! the auth, web and finance services scale on CPU within PostgreSQL's connections;
+//! the bot is exactly one replica replaced with Recreate; the migration Job applies
+//! the auth migrations, then the finance ones; secrets are referenced, never written in.
 
 use std::collections::BTreeSet;
 
@@ -11,8 +12,14 @@ use deploy_checks::{
 use serde_json::{Value, json};
 
 use crate::{
-    AUTH_REQUIRED, BOT_REQUIRED, SECRETS, WEB_REQUIRED, auth_settings, bot_settings, web_settings,
+    AUTH_REQUIRED, BOT_REQUIRED, FINANCE_REQUIRED, SECRETS, WEB_REQUIRED, auth_settings,
+    bot_settings, finance_settings, web_settings,
 };
+
+/// The HTTP services: probed on their health endpoints, behind a Service, autoscaled.
+const HTTP_SERVICES: &[&str] = &["auth-service", "web-service", "finance-service"];
+/// PostgreSQL's default `max_connections`.
+const MAX_CONNECTIONS: u64 = 100;
 
 fn find(kind: &str, name: &str) -> Manifest {
     applied_manifests()
@@ -31,6 +38,20 @@ fn containers(manifest: &Manifest) -> Vec<Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
+}
+
+fn init_containers(manifest: &Manifest) -> Vec<Value> {
+    pod_spec(manifest)["initContainers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The init containers, then the containers.
+fn all_containers(manifest: &Manifest) -> Vec<Value> {
+    let mut all = init_containers(manifest);
+    all.extend(containers(manifest));
+    all
 }
 
 fn workloads() -> Vec<Manifest> {
@@ -106,7 +127,7 @@ fn the_kustomization_applies_every_manifest_but_the_secret_template() {
 #[test]
 fn every_container_has_resource_requests_and_limits() {
     for workload in workloads() {
-        for c in containers(&workload) {
+        for c in all_containers(&workload) {
             for (kind, resource) in [
                 ("requests", "cpu"),
                 ("requests", "memory"),
@@ -138,7 +159,7 @@ fn every_pod_runs_as_non_root_on_a_read_only_filesystem() {
             "{what}: runAsUser is a non-root number"
         );
         assert_eq!(spec["automountServiceAccountToken"], false, "{what}");
-        for c in containers(&workload) {
+        for c in all_containers(&workload) {
             let sc = &c["securityContext"];
             assert_eq!(sc["readOnlyRootFilesystem"], true, "{what}");
             assert_eq!(sc["allowPrivilegeEscalation"], false, "{what}");
@@ -149,7 +170,7 @@ fn every_pod_runs_as_non_root_on_a_read_only_filesystem() {
 
 #[test]
 fn the_http_services_are_probed_on_their_health_endpoints() {
-    for name in ["auth-service", "web-service"] {
+    for name in HTTP_SERVICES {
         let deployment = find("Deployment", name);
         let c = &containers(&deployment)[0];
         assert_eq!(
@@ -182,8 +203,10 @@ fn the_http_services_are_probed_on_their_health_endpoints() {
             0
         );
     }
-    let auth = &containers(&find("Deployment", "auth-service"))[0];
-    assert_eq!(auth["args"], json!(["serve"]));
+    for name in ["auth-service", "finance-service"] {
+        let c = &containers(&find("Deployment", name))[0];
+        assert_eq!(c["args"], json!(["serve"]), "{name}");
+    }
     assert_eq!(
         find("ConfigMap", "auth-service").object["data"]["PUBLIC_WEB_URL"],
         find("ConfigMap", "web-service").object["data"]["PUBLIC_WEB_URL"],
@@ -193,9 +216,47 @@ fn the_http_services_are_probed_on_their_health_endpoints() {
 
 #[test]
 fn the_http_services_have_a_service_and_scale_on_cpu() {
-    for name in ["auth-service", "web-service"] {
+    for name in HTTP_SERVICES {
         check_service_and_autoscaler(name);
     }
+}
+
+#[test]
+fn the_services_sharing_postgresql_stay_within_its_connections() {
+    // Each replica opens up to its DB_POOL_SIZE; at the autoscalers' maximum, the sum
+    // (with a connection to spare for the migration Job) stays under max_connections.
+    let mut total = 1;
+    let mut users = Vec::new();
+    for deployment in applied_manifests()
+        .into_iter()
+        .filter(|m| m.kind() == "Deployment")
+    {
+        let name = deployment.name().to_owned();
+        let Some(pool) = applied_manifests()
+            .into_iter()
+            .find(|m| m.kind() == "ConfigMap" && m.name() == name)
+            .and_then(|c| c.object["data"]["DB_POOL_SIZE"].as_str().map(str::to_owned))
+        else {
+            continue;
+        };
+        let pool: u64 = pool.parse().expect("a numeric DB_POOL_SIZE");
+        let replicas = applied_manifests()
+            .into_iter()
+            .find(|m| m.kind() == "HorizontalPodAutoscaler" && m.name() == name)
+            .and_then(|hpa| hpa.object["spec"]["maxReplicas"].as_u64())
+            .or_else(|| deployment.object["spec"]["replicas"].as_u64())
+            .unwrap_or(1);
+        total += replicas * pool;
+        users.push(format!("{name}: {replicas} x {pool}"));
+    }
+    assert!(
+        users.len() >= 2,
+        "auth-service and finance-service: {users:?}"
+    );
+    assert!(
+        total < MAX_CONNECTIONS,
+        "{users:?} (+1 for the Job) = {total} connections, past PostgreSQL's {MAX_CONNECTIONS}"
+    );
 }
 
 fn check_service_and_autoscaler(name: &str) {
@@ -260,35 +321,151 @@ fn the_bot_is_one_replica_replaced_with_recreate_and_never_autoscaled() {
 }
 
 #[test]
-fn the_migration_job_runs_the_auth_image_once() {
-    let job = find("Job", "auth-migrate");
+fn the_migration_job_applies_the_auth_migrations_then_the_finance_ones() {
+    let job = find("Job", "migrate");
     let spec = pod_spec(&job);
     assert_eq!(spec["restartPolicy"], "Never");
-    let c = &containers(&job)[0];
-    assert_eq!(c["args"], json!(["migrate"]));
-    let auth = &containers(&find("Deployment", "auth-service"))[0];
+    // Init containers run one at a time, to completion, before the containers: the
+    // auth migrations (whose user_merges table the finance service reads) come first.
+    let init = init_containers(&job);
+    let main = containers(&job);
     assert_eq!(
-        c["image"], auth["image"],
-        "the Job migrates with the image it deploys"
+        (init.len(), main.len()),
+        (1, 1),
+        "one init container, one container"
     );
+    for (c, service) in [(&init[0], "auth-service"), (&main[0], "finance-service")] {
+        assert_eq!(c["args"], json!(["migrate"]), "{service}");
+        let deployed = &containers(&find("Deployment", service))[0];
+        assert_eq!(
+            c["image"], deployed["image"],
+            "the Job migrates with the {service} image it deploys"
+        );
+    }
+}
+
+#[test]
+fn the_finance_service_uses_the_auth_services_database_redis_key_and_prefix() {
+    let data = |name: &str| find("ConfigMap", name).object["data"].clone();
+    let finance = data("finance-service");
+    assert_eq!(finance["AUTH_SERVICE_URL"], "http://auth-service:8000");
+    assert_eq!(
+        finance["PUBLIC_WEB_URL"],
+        data("web-service")["PUBLIC_WEB_URL"],
+        "invite links lead to the web pages"
+    );
+    // The auth service's REDIS_KEY_PREFIX, its default auth: when unset.
+    let auth_prefix = data("auth-service")["REDIS_KEY_PREFIX"]
+        .as_str()
+        .unwrap_or("auth:")
+        .to_owned();
+    assert_eq!(finance["AUTH_REDIS_KEY_PREFIX"], auth_prefix);
+    // The same Secret keys as the auth service's.
+    let secret_keys = |kind: &str, name: &str| -> Vec<(String, Value)> {
+        containers(&find(kind, name))[0]["env"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| {
+                ["DATABASE_URL", "REDIS_URL", "JWT_SECRET"]
+                    .contains(&e["name"].as_str().unwrap_or_default())
+            })
+            .map(|e| {
+                (
+                    e["name"].as_str().unwrap_or_default().to_owned(),
+                    e["valueFrom"].clone(),
+                )
+            })
+            .collect()
+    };
+    let auth = secret_keys("Deployment", "auth-service");
+    assert_eq!(auth.len(), 3);
+    assert_eq!(secret_keys("Deployment", "finance-service"), auth);
+    // The bot and the web pages reach the finance Service on its port.
+    let port = find("Service", "finance-service").object["spec"]["ports"][0]["port"].clone();
+    for client in ["bot-service", "web-service"] {
+        assert_eq!(
+            data(client)["FINANCE_SERVICE_URL"],
+            format!("http://finance-service:{port}"),
+            "{client}"
+        );
+    }
+}
+
+#[test]
+fn every_image_deployed_is_set_by_the_kustomization() {
+    let kustomization = k8s_manifests()
+        .into_iter()
+        .find(|m| m.file == "kustomization.yaml")
+        .expect("kustomization.yaml");
+    let listed: BTreeSet<&str> = kustomization.object["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .filter_map(|i| i["name"].as_str())
+        .collect();
+    for workload in workloads() {
+        for c in all_containers(&workload) {
+            let image = c["image"].as_str().unwrap_or_default();
+            let name = image.split(':').next().unwrap_or_default();
+            assert!(
+                listed.contains(name),
+                "{}: {image} is not in kustomization.yaml's images (kustomize edit set image)",
+                workload.name()
+            );
+        }
+    }
 }
 
 #[test]
 fn each_container_gets_its_required_settings_and_only_known_ones() {
-    for (kind, name, reads, required) in [
-        ("Deployment", "auth-service", auth_settings(), AUTH_REQUIRED),
-        ("Job", "auth-migrate", auth_settings(), AUTH_REQUIRED),
-        ("Deployment", "bot-service", bot_settings(), BOT_REQUIRED),
-        ("Deployment", "web-service", web_settings(), WEB_REQUIRED),
+    let job = find("Job", "migrate");
+    for (what, container, reads, required) in [
+        (
+            "Deployment auth-service",
+            containers(&find("Deployment", "auth-service"))[0].clone(),
+            auth_settings(),
+            AUTH_REQUIRED,
+        ),
+        (
+            "Job migrate, auth-migrate",
+            init_containers(&job)[0].clone(),
+            auth_settings(),
+            AUTH_REQUIRED,
+        ),
+        (
+            "Deployment finance-service",
+            containers(&find("Deployment", "finance-service"))[0].clone(),
+            finance_settings(),
+            FINANCE_REQUIRED,
+        ),
+        (
+            "Job migrate, finance-migrate",
+            containers(&job)[0].clone(),
+            finance_settings(),
+            FINANCE_REQUIRED,
+        ),
+        (
+            "Deployment bot-service",
+            containers(&find("Deployment", "bot-service"))[0].clone(),
+            bot_settings(),
+            BOT_REQUIRED,
+        ),
+        (
+            "Deployment web-service",
+            containers(&find("Deployment", "web-service"))[0].clone(),
+            web_settings(),
+            WEB_REQUIRED,
+        ),
     ] {
-        let given = container_settings(&containers(&find(kind, name))[0]);
+        let given = container_settings(&container);
         for var in required {
-            assert!(given.contains(*var), "{kind} {name} is not given {var}");
+            assert!(given.contains(*var), "{what} is not given {var}");
         }
         let unknown: Vec<&String> = given.difference(&reads).collect();
         assert!(
             unknown.is_empty(),
-            "{kind} {name} is given {unknown:?}, which it does not read"
+            "{what} is given {unknown:?}, which it does not read"
         );
     }
 }
@@ -327,7 +504,7 @@ fn secrets_are_referenced_never_written_into_applied_manifests() {
         .map(String::as_str)
         .collect();
     for workload in workloads() {
-        for c in containers(&workload) {
+        for c in all_containers(&workload) {
             for env in c["env"].as_array().into_iter().flatten() {
                 let name = env["name"].as_str().unwrap_or_default();
                 if SECRETS.contains(&name) {
@@ -398,7 +575,12 @@ fn the_auth_service_believes_the_pods_that_forward_to_it() {
 
 #[test]
 fn metrics_have_their_own_port_outside_the_services_and_are_announced() {
-    for name in ["auth-service", "bot-service", "web-service"] {
+    for name in [
+        "auth-service",
+        "bot-service",
+        "web-service",
+        "finance-service",
+    ] {
         let config = find("ConfigMap", name);
         let bind = config.object["data"]["METRICS_BIND_ADDR"]
             .as_str()

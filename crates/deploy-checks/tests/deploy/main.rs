@@ -22,6 +22,11 @@ pub const AUTH_UPCOMING: &[&str] = &[
     "TRUSTED_PROXIES",
 ];
 
+/// Settings the web service is being taught to read (the pages' calls to the finance
+/// API, which it proxies). The deployment files already give them, so the web service
+/// finds them the day it reads them.
+pub const WEB_UPCOMING: &[&str] = &["FINANCE_SERVICE_URL"];
+
 /// Settings that hold secrets (or URLs that may carry passwords): never written
 /// into a deployment file, always taken from `.env` or a Kubernetes Secret.
 pub const SECRETS: &[&str] = &[
@@ -37,9 +42,16 @@ pub const SECRETS: &[&str] = &[
 /// Settings each service must be given (no default).
 pub const AUTH_REQUIRED: &[&str] = &["DATABASE_URL", "REDIS_URL", "JWT_SECRET", "BOT_HMAC_SECRET"];
 pub const WEB_REQUIRED: &[&str] = &["AUTH_SERVICE_URL"];
+pub const FINANCE_REQUIRED: &[&str] = &[
+    "DATABASE_URL",
+    "REDIS_URL",
+    "JWT_SECRET",
+    "AUTH_SERVICE_URL",
+];
 pub const BOT_REQUIRED: &[&str] = &[
     "TELEGRAM_BOT_TOKEN",
     "AUTH_SERVICE_URL",
+    "FINANCE_SERVICE_URL",
     "BOT_HMAC_SECRET",
     "BOT_STORE_KEY",
     "REDIS_URL",
@@ -56,14 +68,22 @@ pub fn bot_settings() -> BTreeSet<String> {
     deploy_checks::settings_read_by("bot-service")
 }
 
+/// What the web service reads or will read.
 pub fn web_settings() -> BTreeSet<String> {
-    deploy_checks::settings_read_by("web-service")
+    let mut names = deploy_checks::settings_read_by("web-service");
+    names.extend(WEB_UPCOMING.iter().map(|s| (*s).to_owned()));
+    names
 }
 
-/// What a service (`auth-service`, `bot-service`, `web-service`) reads.
+pub fn finance_settings() -> BTreeSet<String> {
+    deploy_checks::settings_read_by("finance-service")
+}
+
+/// What a service (`auth-service`, `bot-service`, `web-service`, `finance-service`) reads.
 pub fn settings_for(service: &str) -> BTreeSet<String> {
     match service {
         "auth-service" => auth_settings(),
+        "web-service" => web_settings(),
         other => deploy_checks::settings_read_by(other),
     }
 }
@@ -90,6 +110,14 @@ fn the_required_settings_are_read_by_the_services() {
     for name in WEB_REQUIRED {
         assert!(web.contains(*name), "web-service does not read {name}");
     }
+    let finance = finance_settings();
+    for name in FINANCE_REQUIRED {
+        assert!(
+            finance.contains(*name),
+            "finance-service does not read {name}"
+        );
+    }
+    assert!(finance.contains("AUTH_REDIS_KEY_PREFIX") && finance.contains("METRICS_BIND_ADDR"));
     assert!(auth.contains("BIND_ADDR") && auth.contains("REDIS_KEY_PREFIX"));
     assert!(bot.contains("TELEGRAM_API_URL") && bot.contains("POLL_TIMEOUT_SECS"));
 }

@@ -18,7 +18,12 @@ const DASHBOARD_PROVIDERS: &str =
 /// Series Prometheus makes itself for every target.
 const PROMETHEUS_OWN: &[&str] = &["up"];
 /// The services that serve /metrics: those whose config reads METRICS_BIND_ADDR.
-const METRICS_SERVICES: &[&str] = &["auth-service", "bot-service", "web-service"];
+const METRICS_SERVICES: &[&str] = &[
+    "auth-service",
+    "bot-service",
+    "web-service",
+    "finance-service",
+];
 
 fn yaml(path: &str) -> Value {
     let mut documents = yaml_documents(&read(path), path);
@@ -97,6 +102,8 @@ fn the_code_records_the_metrics_the_docs_promise() {
         "http_requests_total",
         "http_request_duration_seconds",
         "auth_bcrypt_duration_seconds",
+        "dependency_unavailable_total",
+        "pool_connections",
         "bot_updates_handled_total",
         "web_upstream_requests_total",
     ] {
@@ -190,6 +197,64 @@ fn every_metric_of_the_services_is_on_the_dashboard_and_explained_in_the_guide()
             "docs/operations.md does not explain {name}"
         );
     }
+}
+
+#[test]
+fn the_finance_service_has_panels_of_its_own() {
+    // Its requests, latency, errors, dependency failures and pools, each query reading
+    // the finance service's series only (the job Prometheus scrapes it as).
+    let dashboard = dashboard();
+    let all = panels(&dashboard);
+    let row = all
+        .iter()
+        .position(|p| p["type"] == "row" && p["title"] == "Finance service")
+        .expect("a row titled Finance service");
+    let row_y = all[row]["gridPos"]["y"].as_u64().unwrap_or_default();
+    let next_row_y = all
+        .iter()
+        .filter(|p| p["type"] == "row")
+        .filter_map(|p| p["gridPos"]["y"].as_u64())
+        .filter(|y| *y > row_y)
+        .min()
+        .unwrap_or(u64::MAX);
+    let inside: Vec<&Value> = all
+        .iter()
+        .filter(|p| p["type"] != "row")
+        .filter(|p| {
+            p["gridPos"]["y"]
+                .as_u64()
+                .is_some_and(|y| y > row_y && y < next_row_y)
+        })
+        .collect();
+    let exprs: Vec<String> = inside
+        .iter()
+        .flat_map(|p| p["targets"].as_array().cloned().unwrap_or_default())
+        .filter_map(|t| t["expr"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!exprs.is_empty(), "the Finance service row has no panel");
+    for expr in &exprs {
+        assert!(
+            expr.contains(r#"job="finance-service""#),
+            "a Finance service panel reads other services' series too: {expr}"
+        );
+    }
+    let read: BTreeSet<String> = exprs.iter().flat_map(|e| promql_metric_names(e)).collect();
+    for metric in [
+        "http_requests_total",
+        "http_request_duration_seconds_bucket",
+        "dependency_unavailable_total",
+        "pool_connections",
+        "pool_waiting",
+    ] {
+        assert!(
+            read.contains(metric),
+            "no Finance service panel reads {metric}"
+        );
+    }
+    assert!(
+        exprs.iter().any(|e| e.contains(r#"status=~"5..""#)),
+        "no Finance service panel shows its 5xx answers"
+    );
 }
 
 #[test]

@@ -5,12 +5,13 @@ use std::collections::BTreeSet;
 
 use deploy_checks::{env_example, interpolated_variables, read};
 
-use crate::{auth_settings, bot_settings, web_settings};
+use crate::{auth_settings, bot_settings, finance_settings, web_settings};
 
 fn all_settings() -> BTreeSet<String> {
     let mut all = auth_settings();
     all.extend(bot_settings());
     all.extend(web_settings());
+    all.extend(finance_settings());
     all
 }
 
@@ -73,6 +74,30 @@ fn the_operations_guide_documents_every_setting() {
             guide.contains(&format!("| `{name}` |")),
             "docs/operations.md has no row for `{name}` in its configuration tables"
         );
+    }
+}
+
+#[test]
+fn the_operations_guide_has_a_table_per_service_with_its_settings() {
+    let guide = read("docs/operations.md");
+    for service in [
+        "auth-service",
+        "bot-service",
+        "web-service",
+        "finance-service",
+    ] {
+        let heading = format!("\n### {service}\n");
+        let start = guide
+            .find(&heading)
+            .unwrap_or_else(|| panic!("docs/operations.md has no section ### {service}"));
+        let rest = &guide[start + heading.len()..];
+        let section = &rest[..rest.find("\n#").unwrap_or(rest.len())];
+        for name in crate::settings_for(service) {
+            assert!(
+                section.contains(&format!("| `{name}` |")),
+                "docs/operations.md, ### {service}: no row for `{name}`"
+            );
+        }
     }
 }
 
