@@ -209,15 +209,25 @@ pub async fn update(
                 new_currency,
                 money::parse_signed_amount,
             );
-            // The opening balance is in the account's (new) currency: one that
-            // changes currency keeps its minor units only with the same exponent.
+            // The opening balance is an amount of the account's currency: a new
+            // currency needs it restated (unless it is zero), never reinterpreted.
             let changes_currency = currency.is_some_and(|c| c.code() != account.currency);
-            fields.finish()?;
             if changes_currency && account.tx_count > 0 {
                 return Err(Error::InUse(
                     "The account has transactions; its currency cannot change.",
                 ));
             }
+            if changes_currency
+                && account.opening_balance != 0
+                && !fields.is_present("opening_balance")
+            {
+                fields.fail(
+                    "opening_balance",
+                    codes::INVALID_VALUE,
+                    "is required when the currency changes",
+                );
+            }
+            fields.finish()?;
             let update = accounts::AccountUpdate {
                 name: name.as_deref(),
                 kind,

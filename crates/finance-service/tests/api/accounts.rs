@@ -65,6 +65,27 @@ async fn accounts_default_to_the_family_currency_and_move_with_their_opening_bal
         world.expense(&ann, &family, id, &food, "1").await.status,
         201
     );
+    // A currency change restates a non-zero opening balance.
+    let other = world.account(&ann, &family, "EUR", "12.50").await;
+    let path = format!("/families/{family}/accounts/{other}");
+    world
+        .patch(&ann, &path, json!({"currency": "JPY"}))
+        .await
+        .assert_field("opening_balance", "invalid_value");
+    let restated = world
+        .patch(
+            &ann,
+            &path,
+            json!({"currency": "JPY", "opening_balance": "1800"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            restated.body["currency"].as_str(),
+            restated.body["balance"].as_str()
+        ),
+        (Some("JPY"), Some("1800"))
+    );
     // An unused account goes.
     let spare = world.account(&ann, &family, "USD", "5").await;
     assert_eq!(
