@@ -12,6 +12,8 @@ pub struct WebSettings {
     pub bind_addr: SocketAddr,
     /// Base URL of the auth service, without a trailing slash.
     pub auth_service_url: String,
+    /// Base URL of the finance service, without a trailing slash.
+    pub finance_service_url: String,
     /// The address people use to reach these pages, without a trailing slash.
     pub public_web_url: String,
     pub log_format: LogFormat,
@@ -39,6 +41,7 @@ impl WebSettings {
                 "an address like 0.0.0.0:8080",
             )?,
             auth_service_url: env.url("AUTH_SERVICE_URL", &["http", "https"], None)?,
+            finance_service_url: env.url("FINANCE_SERVICE_URL", &["http", "https"], None)?,
             public_web_url: env.url(
                 "PUBLIC_WEB_URL",
                 &["http", "https"],
@@ -100,7 +103,10 @@ mod tests {
     use super::*;
 
     fn env(overrides: &[(&str, &str)]) -> Result<WebSettings, ConfigError> {
-        let mut all = vec![("AUTH_SERVICE_URL", "http://127.0.0.1:8000/")];
+        let mut all = vec![
+            ("AUTH_SERVICE_URL", "http://127.0.0.1:8000/"),
+            ("FINANCE_SERVICE_URL", "http://127.0.0.1:8001/"),
+        ];
         all.extend_from_slice(overrides);
         WebSettings::from_lookup(service_kit::env::pairs(&all))
     }
@@ -109,6 +115,7 @@ mod tests {
     fn defaults() {
         let s = env(&[]).expect("valid");
         assert_eq!(s.auth_service_url, "http://127.0.0.1:8000");
+        assert_eq!(s.finance_service_url, "http://127.0.0.1:8001");
         assert_eq!(s.public_web_url, "http://localhost:8080");
         assert_eq!(s.bind_addr, SocketAddr::from(([0, 0, 0, 0], 8080)));
         assert!(!s.secure_cookies());
@@ -145,6 +152,7 @@ mod tests {
         assert_eq!(var(&[("AUTH_SERVICE_URL", "")]), "AUTH_SERVICE_URL");
         assert_eq!(var(&[("AUTH_SERVICE_URL", "ftp://x")]), "AUTH_SERVICE_URL");
         assert_eq!(var(&[("PUBLIC_WEB_URL", "nope")]), "PUBLIC_WEB_URL");
+        assert_eq!(var(&[("FINANCE_SERVICE_URL", "")]), "FINANCE_SERVICE_URL");
         assert_eq!(var(&[("BIND_ADDR", "nope")]), "BIND_ADDR");
         assert_eq!(var(&[("LOG_FORMAT", "xml")]), "LOG_FORMAT");
         assert_eq!(

@@ -14,8 +14,10 @@
 
 use std::time::Duration;
 
-/// The one upstream today; finance-service joins later.
+/// The auth service.
 pub const AUTH: &str = "auth";
+/// The finance service.
+pub const FINANCE: &str = "finance";
 
 /// The `# HELP` lines.
 pub fn describe() {

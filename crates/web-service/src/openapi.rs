@@ -1,7 +1,9 @@
 //! `GET /openapi.json`: what this service serves, generated from the same lists
 //! that route it — its pages ([`assets::PAGES`]), its assets, its health, and
 //! the part of the auth API it passes on to the browser ([`proxied`]), with
-//! the refresh token moved into the HttpOnly cookie.
+//! the refresh token moved into the HttpOnly cookie. The finance API, passed
+//! on unchanged, is named in the description and documented by the finance
+//! service's own document.
 
 use std::sync::OnceLock;
 
@@ -24,7 +26,10 @@ const SERVICE: Service = Service {
         The proxy keeps the refresh token in the HttpOnly cookie fb_refresh (named \
         __Secure-fb_refresh when it is Secure, as everywhere but a plain-http local run): \
         token answers carry no refresh_token, refresh and logout read the cookie. The bot's \
-        signed endpoints are not exposed. See docs/web.md.",
+        signed endpoints are not exposed. The finance API (/api/v1/families, \
+        /api/v1/families/..., /api/v1/invites/...) is passed on unchanged, bearer token and \
+        Idempotency-Key included: it is documented by the finance service's own \
+        /openapi.json (docs/finance-api.md). See docs/web.md.",
     tags: &[
         ("pages", "The HTML pages and their assets"),
         ("health", "Liveness and readiness"),

@@ -1,4 +1,5 @@
-//! The same-origin proxy to the auth service (`/api/v1/auth/*`), and the refresh
+//! The same-origin proxy to the auth service (`/api/v1/auth/*`) and to the
+//! finance service (`/api/v1/families…`, `/api/v1/invites/*`), and the refresh
 //! cookie: the refresh token never reaches the page's JavaScript (docs/web.md#tokens).
 //!
 //! The page's calls are forwarded as they are (method, path and query, body, and the
@@ -53,6 +54,36 @@ const RESPONSE_HEADERS: &[HeaderName] = &[
     header::WWW_AUTHENTICATE,
     header::ALLOW,
 ];
+
+/// Request headers passed on to the finance service: the auth service's, and
+/// the key that makes a write safe to send again.
+static FINANCE_REQUEST_HEADERS: [HeaderName; 5] = [
+    header::CONTENT_TYPE,
+    header::AUTHORIZATION,
+    header::USER_AGENT,
+    header::ACCEPT,
+    HeaderName::from_static("idempotency-key"),
+];
+
+/// Response headers of the finance service passed back to the page: the auth
+/// service's, whether a write was answered again, and the CSV's file name.
+static FINANCE_RESPONSE_HEADERS: [HeaderName; 6] = [
+    header::CONTENT_TYPE,
+    header::RETRY_AFTER,
+    header::WWW_AUTHENTICATE,
+    header::ALLOW,
+    HeaderName::from_static("idempotent-replayed"),
+    header::CONTENT_DISPOSITION,
+];
+
+/// The finance API's two roots, as routed here.
+pub const FAMILIES_PATH: &str = "/api/v1/families";
+pub const INVITES_PATH: &str = "/api/v1/invites";
+
+/// The finance service, as this service reaches it (the same client settings as
+/// the auth service's, another base URL).
+#[derive(Debug, Clone)]
+pub struct Finance(pub Upstream);
 
 /// The auth service, as this service reaches it.
 #[derive(Debug, Clone)]
@@ -140,6 +171,29 @@ fn plain_path(path: &str) -> bool {
             && segment
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}
+
+/// Whether `path` is spelled as a page calls the finance API: `/api/v1/families`,
+/// or plain segments (as [`plain_path`]) under it or under `/api/v1/invites/`;
+/// the one file name, `transactions.csv` of the reports, may carry its dot.
+fn plain_finance_path(path: &str) -> bool {
+    if path == FAMILIES_PATH {
+        return true;
+    }
+    let Some(rest) = path
+        .strip_prefix(FAMILIES_PATH)
+        .or_else(|| path.strip_prefix(INVITES_PATH))
+        .and_then(|rest| rest.strip_prefix('/'))
+    else {
+        return false;
+    };
+    rest.split('/').all(|segment| {
+        segment == "transactions.csv"
+            || !segment.is_empty()
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     })
 }
 
@@ -255,80 +309,27 @@ pub async fn forward(
         _ => {}
     }
 
-    let url = match req.uri().query() {
-        Some(query) => format!("{}{path}?{query}", upstream.base_url),
-        None => format!("{}{path}", upstream.base_url),
-    };
-    let method = match reqwest::Method::from_bytes(req.method().as_str().as_bytes()) {
-        Ok(method) => method,
-        Err(_) => return problem::not_found(),
-    };
-    let mut request = upstream.client.request(method, &url);
-    for name in REQUEST_HEADERS {
-        if json_body && name == header::CONTENT_TYPE {
-            continue;
-        }
-        if let Some(value) = req.headers().get(name) {
-            request = request.header(name.as_str(), value.as_bytes());
-        }
-    }
-    if json_body {
-        request = request.header("content-type", "application/json");
-    }
-    let received = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    if let Some(chain) = upstream.forwarded_for(req.peer_addr().map(|p| p.ip()), received) {
-        request = request.header("x-forwarded-for", chain);
-    }
-    // The id this request is logged under here, so both services log it alike.
-    if let Some(id) = req.extensions().get::<RequestId>() {
-        request = request.header(REQUEST_ID.as_str(), id.0.as_str());
-    }
-    if !body.is_empty() {
-        request = request.body(body);
-    }
-
-    let started = Instant::now();
-    let answer = match request.send().await {
-        Ok(answer) => answer,
-        Err(err) => {
-            metrics::upstream_call(metrics::AUTH, metrics::failure(&err), started.elapsed());
-            tracing::warn!(error = %err, path, "the auth service did not answer");
-            return unavailable();
-        }
-    };
-    let status =
-        StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut passed: Vec<(HeaderName, HeaderValue)> = Vec::new();
-    for name in RESPONSE_HEADERS
-        .iter()
-        .chain([&HeaderName::from_static("x-request-id")])
+    let Passed {
+        status,
+        headers: passed,
+        cache_control: answer_cache_control,
+        body: bytes,
+    } = match pass_on(
+        &req,
+        &upstream,
+        Call {
+            label: metrics::AUTH,
+            request_headers: REQUEST_HEADERS,
+            response_headers: RESPONSE_HEADERS,
+            json_body,
+        },
+        body,
+    )
+    .await
     {
-        for value in answer.headers().get_all(name.as_str()) {
-            if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
-                passed.push((name.clone(), value));
-            }
-        }
-    }
-    let answer_cache_control = answer
-        .headers()
-        .get("cache-control")
-        .and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok());
-    let bytes = match answer.bytes().await {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            metrics::upstream_call(metrics::AUTH, metrics::failure(&err), started.elapsed());
-            tracing::warn!(error = %err, path, "the auth service's answer broke off");
-            return unavailable();
-        }
+        Ok(passed) => passed,
+        Err(refused) => return refused,
     };
-    metrics::upstream_call(
-        metrics::AUTH,
-        status_class(status.as_u16()),
-        started.elapsed(),
-    );
 
     let mut response = HttpResponse::build(status);
     for (name, value) in passed {
@@ -364,6 +365,151 @@ pub async fn forward(
         answer_cache_control.unwrap_or_else(|| HeaderValue::from_static("no-store"));
     response.insert_header((header::CACHE_CONTROL, cache_control));
     response.body(body)
+}
+
+/// How one call is passed on.
+struct Call {
+    /// The upstream, as metrics and logs name it.
+    label: &'static str,
+    request_headers: &'static [HeaderName],
+    response_headers: &'static [HeaderName],
+    /// The body is JSON this service wrote: `Content-Type` is its own.
+    json_body: bool,
+}
+
+/// The upstream's answer, read whole.
+struct Passed {
+    status: StatusCode,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    cache_control: Option<HeaderValue>,
+    body: web::Bytes,
+}
+
+/// Sends `req` (with `body`) to `upstream`: method, path and query, the
+/// headers of `call`, `X-Forwarded-For` and the request id; 503 when it does
+/// not answer.
+async fn pass_on(
+    req: &HttpRequest,
+    upstream: &Upstream,
+    call: Call,
+    body: web::Bytes,
+) -> Result<Passed, HttpResponse> {
+    let path = req.path();
+    let json_body = call.json_body;
+    let url = match req.uri().query() {
+        Some(query) => format!("{}{path}?{query}", upstream.base_url),
+        None => format!("{}{path}", upstream.base_url),
+    };
+    let method = match reqwest::Method::from_bytes(req.method().as_str().as_bytes()) {
+        Ok(method) => method,
+        Err(_) => return Err(problem::not_found()),
+    };
+    let mut request = upstream.client.request(method, &url);
+    for name in call.request_headers {
+        if json_body && name == header::CONTENT_TYPE {
+            continue;
+        }
+        if let Some(value) = req.headers().get(name) {
+            request = request.header(name.as_str(), value.as_bytes());
+        }
+    }
+    if json_body {
+        request = request.header("content-type", "application/json");
+    }
+    let received = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    if let Some(chain) = upstream.forwarded_for(req.peer_addr().map(|p| p.ip()), received) {
+        request = request.header("x-forwarded-for", chain);
+    }
+    // The id this request is logged under here, so both services log it alike.
+    if let Some(id) = req.extensions().get::<RequestId>() {
+        request = request.header(REQUEST_ID.as_str(), id.0.as_str());
+    }
+    if !body.is_empty() {
+        request = request.body(body);
+    }
+
+    let started = Instant::now();
+    let answer = match request.send().await {
+        Ok(answer) => answer,
+        Err(err) => {
+            metrics::upstream_call(call.label, metrics::failure(&err), started.elapsed());
+            tracing::warn!(error = %err, path, upstream = call.label, "the upstream did not answer");
+            return Err(unavailable());
+        }
+    };
+    let status =
+        StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut passed: Vec<(HeaderName, HeaderValue)> = Vec::new();
+    for name in call
+        .response_headers
+        .iter()
+        .chain([&HeaderName::from_static("x-request-id")])
+    {
+        for value in answer.headers().get_all(name.as_str()) {
+            if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
+                passed.push((name.clone(), value));
+            }
+        }
+    }
+    let answer_cache_control = answer
+        .headers()
+        .get("cache-control")
+        .and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok());
+    let bytes = match answer.bytes().await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            metrics::upstream_call(call.label, metrics::failure(&err), started.elapsed());
+            tracing::warn!(error = %err, path, upstream = call.label, "the upstream's answer broke off");
+            return Err(unavailable());
+        }
+    };
+    metrics::upstream_call(call.label, status_class(status.as_u16()), started.elapsed());
+
+    Ok(Passed {
+        status,
+        headers: passed,
+        cache_control: answer_cache_control,
+        body: bytes,
+    })
+}
+
+/// Every finance API request (`/api/v1/families…`, `/api/v1/invites/*`): passed
+/// on as it is, bearer token included; nothing is rewritten.
+pub async fn forward_finance(
+    req: HttpRequest,
+    payload: web::Payload,
+    finance: web::Data<Finance>,
+) -> HttpResponse {
+    if !plain_finance_path(req.path()) {
+        return problem::not_found();
+    }
+    let upstream = &finance.0;
+    let body = match read_body_within(payload, upstream.body_timeout).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let call = Call {
+        label: metrics::FINANCE,
+        request_headers: &FINANCE_REQUEST_HEADERS,
+        response_headers: &FINANCE_RESPONSE_HEADERS,
+        json_body: false,
+    };
+    let passed = match pass_on(&req, upstream, call, body).await {
+        Ok(passed) => passed,
+        Err(refused) => return refused,
+    };
+    let mut response = HttpResponse::build(passed.status);
+    for (name, value) in passed.headers {
+        response.append_header((name, value));
+    }
+    let cache_control = passed
+        .cache_control
+        .unwrap_or_else(|| HeaderValue::from_static("no-store"));
+    response.insert_header((header::CACHE_CONTROL, cache_control));
+    response.body(passed.body)
 }
 
 /// 503: the auth service cannot be reached or did not answer in time.
@@ -453,6 +599,34 @@ mod tests {
             "/api/v1/authx/login",
         ] {
             assert!(!plain_path(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_plainly_spelled_finance_paths_pass() {
+        for good in [
+            "/api/v1/families",
+            "/api/v1/families/0193a4b2-7c1d-7e4f-9a2b-3c4d5e6f7a8b/transactions",
+            "/api/v1/families/x/reports/transactions.csv",
+            "/api/v1/families/x/budgets/status",
+            "/api/v1/invites/q3Zr8mX0bN4vT1kY_7cW-2pL/accept",
+        ] {
+            assert!(plain_finance_path(good), "{good}");
+        }
+        for bad in [
+            "/api/v1/families/",
+            "/api/v1/familiesx",
+            "/api/v1/families//x",
+            "/api/v1/families/x/../y",
+            "/api/v1/families/./x",
+            "/api/v1/families/%2e%2e/auth",
+            "/api/v1/families/x/reports/other.csv",
+            "/api/v1/invites",
+            "/api/v1/invites/",
+            "/api/v1/invites/a\\b",
+            "/api/v1/auth/login",
+        ] {
+            assert!(!plain_finance_path(bad), "{bad}");
         }
     }
 

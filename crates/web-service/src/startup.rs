@@ -9,7 +9,7 @@ use service_kit::metrics::MetricsListener;
 use service_kit::metrics::actix::record_request;
 
 use crate::config::WebSettings;
-use crate::proxy::{self, Upstream};
+use crate::proxy::{self, Finance, Upstream};
 use service_kit::problem;
 
 use crate::{assets, headers, health, openapi, pages};
@@ -39,7 +39,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::head().to(pages::static_file))
                 .default_service(only("GET, HEAD")),
         )
-        .service(web::resource(format!("{}/{{path:.*}}", proxy::COOKIE_PATH)).to(proxy::forward));
+        .service(web::resource(format!("{}/{{path:.*}}", proxy::COOKIE_PATH)).to(proxy::forward))
+        .service(web::resource(proxy::FAMILIES_PATH).to(proxy::forward_finance))
+        .service(
+            web::resource(format!("{}/{{path:.*}}", proxy::FAMILIES_PATH))
+                .to(proxy::forward_finance),
+        )
+        .service(
+            web::resource(format!("{}/{{path:.*}}", proxy::INVITES_PATH))
+                .to(proxy::forward_finance),
+        );
     for (path, _) in assets::PAGES {
         // Every method: the page answers 405 to all but GET and HEAD itself.
         cfg.service(web::resource(*path).to(pages::page));
@@ -63,10 +72,16 @@ impl Application {
             .trusting(settings.trusted_proxies.clone())
             .with_body_timeout(settings.body_timeout);
         let upstream = web::Data::new(upstream);
+        let finance = Upstream::new(&settings.finance_service_url, settings.secure_cookies())
+            .map_err(std::io::Error::other)?
+            .trusting(settings.trusted_proxies.clone())
+            .with_body_timeout(settings.body_timeout);
+        let finance = web::Data::new(Finance(finance));
         let https = web::Data::new(headers::ServedOverHttps(settings.https()));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(upstream.clone())
+                .app_data(finance.clone())
                 .app_data(https.clone())
                 .wrap(from_fn(headers::security_headers))
                 .wrap(from_fn(record_request))

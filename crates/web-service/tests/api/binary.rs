@@ -35,6 +35,7 @@ async fn the_program_serves_passes_its_healthcheck_and_stops_on_sigterm() {
     let mut child = Command::new(BIN)
         .env_clear()
         .env("AUTH_SERVICE_URL", &stack.auth)
+        .env("FINANCE_SERVICE_URL", &stack.finance)
         .env("BIND_ADDR", &bind)
         .env("LOG_FORMAT", "json")
         .stdout(Stdio::piped())

@@ -20,6 +20,7 @@ fn web_with(auth: &str, public: &str, extra: &[(&str, &str)], body_timeout: Dura
     let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let mut env = HashMap::from([
         ("AUTH_SERVICE_URL", auth),
+        ("FINANCE_SERVICE_URL", "http://127.0.0.1:9"),
         ("PUBLIC_WEB_URL", public),
         ("METRICS_BIND_ADDR", "off"),
     ]);
@@ -33,7 +34,7 @@ fn web_with(auth: &str, public: &str, extra: &[(&str, &str)], body_timeout: Dura
 
 /// Sends `request` as raw bytes (so no client normalises its path) and returns
 /// the answer's status line.
-async fn raw(base: &str, request: String) -> String {
+pub(crate) async fn raw(base: &str, request: String) -> String {
     let addr = base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream.write_all(request.as_bytes()).await.unwrap();

@@ -7,6 +7,7 @@
 mod common;
 
 mod binary;
+mod finance;
 mod hardening;
 mod openapi;
 mod request_id;
@@ -486,6 +487,7 @@ async fn not_ready_and_503_when_the_auth_service_is_unreachable() {
     let web = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let settings = web_service::config::WebSettings::from_lookup(|k| match k {
         "AUTH_SERVICE_URL" => Some(url.clone()),
+        "FINANCE_SERVICE_URL" => Some("http://127.0.0.1:9".to_owned()),
         _ => None,
     })
     .unwrap();

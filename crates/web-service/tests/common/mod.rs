@@ -1,6 +1,7 @@
 //! A running system for the tests: the real auth service (its own PostgreSQL
-//! database and Redis key space, emails to an SMTP sink) and the web service in
-//! front of it, both in this process on free ports.
+//! database and Redis key space, emails to an SMTP sink), the real finance
+//! service on the same database and session store, and the web service in
+//! front of both, all in this process on free ports.
 
 #![allow(clippy::unwrap_used, dead_code)]
 
@@ -9,7 +10,7 @@ use std::net::TcpListener;
 
 use serde_json::{Value, json};
 use test_support::auth::HMAC_SECRET;
-use test_support::{SmtpSink, TestAuth};
+use test_support::{SmtpSink, Template, TestAuth, TestDatabase};
 use web_service::config::WebSettings;
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -21,6 +22,8 @@ pub struct Stack {
     pub web_metrics: String,
     /// Base URL of the auth service itself.
     pub auth: String,
+    /// Base URL of the finance service itself.
+    pub finance: String,
     pub mail: SmtpSink,
     /// The auth service itself (its database and Redis key space).
     pub auth_service: TestAuth,
@@ -45,29 +48,69 @@ pub async fn spawn_stack(overrides: &[(&str, &str)]) -> Stack {
         ("METRICS_BIND_ADDR", "off"),
     ];
     settings.extend_from_slice(overrides);
-    let auth_service = test_support::spawn_auth(&settings).await;
+    // Both services' tables in one database, as deployed.
+    let db = TestDatabase::from_template("web", &Template::new(&["auth", "finance"])).await;
+    let auth_service = test_support::spawn_auth_on(db, &settings).await;
     let auth = auth_service.url.clone();
+    let finance = spawn_finance(&auth_service, &web);
 
-    let (app, web_metrics) = spawn_web(&auth, &web, listener);
+    let (app, web_metrics) = spawn_web_to(&auth, &finance, &web, listener);
     tokio::spawn(app.run_until_stopped());
 
     Stack {
         web,
         web_metrics,
         auth,
+        finance,
         mail,
         auth_service,
     }
 }
 
-/// A web service on `listener` in front of `auth`, and the URL of its `/metrics`.
+/// The finance service on `auth`'s database, session store and secret; its URL.
+fn spawn_finance(auth: &TestAuth, web: &str) -> String {
+    let env: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", auth.db.url().to_owned()),
+        ("REDIS_URL", auth.redis.url().to_owned()),
+        ("AUTH_REDIS_KEY_PREFIX", auth.redis.prefix().to_owned()),
+        ("JWT_SECRET", test_support::auth::JWT_SECRET.to_owned()),
+        ("AUTH_SERVICE_URL", auth.url.clone()),
+        ("PUBLIC_WEB_URL", web.to_owned()),
+        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
+        ("DB_POOL_SIZE", "4".to_owned()),
+        ("REDIS_POOL_SIZE", "4".to_owned()),
+        ("METRICS_BIND_ADDR", "off".to_owned()),
+    ]);
+    let settings =
+        finance_service::config::Settings::from_lookup(|name| env.get(name).cloned()).unwrap();
+    let app = finance_service::startup::Application::build(settings).unwrap();
+    let url = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    url
+}
+
+/// A web service on `listener` in front of `auth` (and no finance service), and
+/// the URL of its `/metrics`.
 pub fn spawn_web(
     auth: &str,
     web: &str,
     listener: TcpListener,
 ) -> (web_service::startup::Application, String) {
+    // Nothing listens on port 9: finance calls answer 503.
+    spawn_web_to(auth, "http://127.0.0.1:9", web, listener)
+}
+
+/// A web service on `listener` in front of `auth` and `finance`, and the URL of
+/// its `/metrics`.
+pub fn spawn_web_to(
+    auth: &str,
+    finance: &str,
+    web: &str,
+    listener: TcpListener,
+) -> (web_service::startup::Application, String) {
     let web_env = HashMap::from([
         ("AUTH_SERVICE_URL", auth),
+        ("FINANCE_SERVICE_URL", finance),
         ("PUBLIC_WEB_URL", web),
         ("METRICS_BIND_ADDR", "127.0.0.1:0"),
     ]);
