@@ -8,6 +8,7 @@
 //! bring (400/413/415/422), and the security schemes.
 
 pub mod auth;
+pub mod finance;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -117,7 +118,7 @@ pub struct Operation {
     tag: &'static str,
     access: Access,
     body: Option<(SchemaOf, bool)>,
-    path_params: Vec<(&'static str, &'static str, Option<KnownFormat>)>,
+    params: Vec<Parameter>,
     successes: BTreeMap<u16, Success>,
     problems: BTreeMap<u16, BTreeSet<&'static str>>,
 }
@@ -134,7 +135,7 @@ impl Operation {
             tag,
             access: Access::Public,
             body: None,
-            path_params: Vec::new(),
+            params: Vec::new(),
             successes: BTreeMap::new(),
             problems: BTreeMap::new(),
         }
@@ -190,15 +191,60 @@ impl Operation {
     }
 
     /// A path segment `{name}`, a UUID.
-    pub fn uuid_path_param(mut self, name: &'static str, description: &'static str) -> Self {
-        self.path_params
-            .push((name, description, Some(KnownFormat::Uuid)));
-        self
+    pub fn uuid_path_param(self, name: &'static str, description: &'static str) -> Self {
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
+        self.param(ParameterIn::Path, name, description, schema)
     }
 
     /// A path segment `{name}`, any string.
-    pub fn path_param(mut self, name: &'static str, description: &'static str) -> Self {
-        self.path_params.push((name, description, None));
+    pub fn path_param(self, name: &'static str, description: &'static str) -> Self {
+        let schema = ObjectBuilder::new().schema_type(Type::String);
+        self.param(ParameterIn::Path, name, description, schema)
+    }
+
+    /// An optional query parameter `name` whose values match `schema`.
+    pub fn query_param(
+        self,
+        name: &'static str,
+        description: &'static str,
+        schema: impl Into<RefOr<Schema>>,
+    ) -> Self {
+        self.param(ParameterIn::Query, name, description, schema)
+    }
+
+    /// An optional request header `name` whose values match `schema`.
+    pub fn header_param(
+        self,
+        name: &'static str,
+        description: &'static str,
+        schema: impl Into<RefOr<Schema>>,
+    ) -> Self {
+        self.param(ParameterIn::Header, name, description, schema)
+    }
+
+    fn param(
+        mut self,
+        place: ParameterIn,
+        name: &'static str,
+        description: &'static str,
+        schema: impl Into<RefOr<Schema>>,
+    ) -> Self {
+        let required = if place == ParameterIn::Path {
+            Required::True
+        } else {
+            Required::False
+        };
+        self.params.push(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(place)
+                .required(required)
+                .description(Some(description))
+                .schema(Some(schema))
+                .build(),
+        );
         self
     }
 
@@ -302,9 +348,7 @@ impl Operation {
             .summary(Some(self.summary))
             .tag(self.tag)
             .responses(responses.build())
-            .parameters(Some(self.path_params.iter().map(
-                |(name, description, format)| path_param(name, description, format.clone()),
-            )));
+            .parameters(Some(self.params.iter().cloned()));
         if let Some((schema, required)) = &self.body {
             operation = operation.request_body(Some(
                 RequestBodyBuilder::new()
@@ -339,20 +383,6 @@ impl Operation {
         }
         operation.build()
     }
-}
-
-fn path_param(name: &str, description: &str, format: Option<KnownFormat>) -> Parameter {
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(ParameterIn::Path)
-        .required(Required::True)
-        .description(Some(description))
-        .schema(Some(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(format.map(SchemaFormat::KnownFormat)),
-        ))
-        .build()
 }
 
 /// A problem+json answer whose `status` and `code` are pinned to what this
@@ -448,6 +478,14 @@ impl Route {
 
     pub fn post(path: &'static str, doc: Operation) -> Self {
         Self::new(Method::Post, path, doc)
+    }
+
+    pub fn patch(path: &'static str, doc: Operation) -> Self {
+        Self::new(Method::Patch, path, doc)
+    }
+
+    pub fn delete(path: &'static str, doc: Operation) -> Self {
+        Self::new(Method::Delete, path, doc)
     }
 }
 

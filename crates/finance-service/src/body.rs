@@ -124,9 +124,14 @@ fn invalid(message: impl Into<String>) -> (&'static str, String) {
     (codes::INVALID_VALUE, message.into())
 }
 
-/// A string field.
+/// A string field. PostgreSQL's text cannot hold a NUL character, so one is
+/// refused here (a 422), not found out by the database (a 500).
 pub fn string(value: &Value) -> Parsed<&str> {
-    value.as_str().ok_or_else(|| invalid("must be a string"))
+    let text = value.as_str().ok_or_else(|| invalid("must be a string"))?;
+    if text.contains('\0') {
+        return Err(invalid("must not contain a NUL character"));
+    }
+    Ok(text)
 }
 
 /// A name: trimmed, 1 to 100 characters.
@@ -225,5 +230,27 @@ pub fn integer_in(range: std::ops::RangeInclusive<i64>) -> impl Fn(&Value) -> Pa
                 range.end()
             ))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn text_with_a_nul_character_is_refused_as_a_field_error() {
+        for value in ["\0", "Food\0", "a\0b"] {
+            assert_eq!(
+                name(&json!(value)).map_err(|e| e.0),
+                Err(codes::INVALID_VALUE)
+            );
+            assert_eq!(
+                note(&json!(value)).map_err(|e| e.0),
+                Err(codes::INVALID_VALUE)
+            );
+        }
+        assert_eq!(name(&json!(" Food ")), Ok("Food".to_owned()));
+        assert_eq!(note(&json!("line\nline")), Ok("line\nline".to_owned()));
     }
 }

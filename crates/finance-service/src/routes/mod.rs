@@ -1,6 +1,11 @@
 //! The HTTP API (docs/finance-api.md): one module per resource, and the two
 //! ways a request runs in a family — [`read`] and [`write`].
 //!
+//! The routes are those of the documented API ([`api_docs::finance::routes`]):
+//! each operation is registered with its handler from there ([`endpoints`]),
+//! and the same list makes the OpenAPI document served at `/openapi.json`, so
+//! the two cannot drift apart.
+//!
 //! Order of checks (the contract's): 413 (middleware) → 401 (the [`Caller`]
 //! extractor) → 415 and 400 (the `JsonObject` body) → 404 and 403 (the
 //! membership, in the request's transaction) → the idempotency key → 422 (the
@@ -14,13 +19,18 @@ pub mod goals;
 pub mod health;
 pub mod invites;
 pub mod members;
+pub mod openapi;
 pub mod query;
 pub mod reports;
 pub mod transactions;
 
-use actix_web::http::StatusCode;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method as HttpMethod, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
+use api_docs::{Method, Operation};
 use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde_json::Value;
@@ -235,137 +245,125 @@ pub struct ItemPath {
     pub id: String,
 }
 
-/// Every route: path, then each method with its handler.
+/// One route of the service: where it is, its documentation, and what serves it.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub doc: Operation,
+    route: actix_web::Route,
+}
+
+/// Every route of the service: each documented operation of
+/// [`api_docs::finance::routes`] with its handler. An operation without a
+/// handler here is not served (and the OpenAPI test fails).
+pub fn endpoints() -> Vec<Endpoint> {
+    api_docs::finance::routes()
+        .into_iter()
+        .filter_map(|documented| {
+            let route = handler(documented.doc.operation_id(), route_for(documented.method))?;
+            Some(Endpoint {
+                method: documented.method,
+                path: documented.path,
+                doc: documented.doc,
+                route,
+            })
+        })
+        .collect()
+}
+
+fn route_for(method: Method) -> actix_web::Route {
+    web::method(match method {
+        Method::Get => HttpMethod::GET,
+        Method::Post => HttpMethod::POST,
+        Method::Put => HttpMethod::PUT,
+        Method::Patch => HttpMethod::PATCH,
+        Method::Delete => HttpMethod::DELETE,
+        Method::Head => HttpMethod::HEAD,
+    })
+}
+
+/// The handler of each operation, by operation id.
+fn handler(operation_id: &str, route: actix_web::Route) -> Option<actix_web::Route> {
+    Some(match operation_id {
+        "health" => route.to(health::live),
+        "ready" => route.to(health::ready),
+        "openapi" => route.to(openapi::serve),
+        "listFamilies" => route.to(families::list),
+        "createFamily" => route.to(families::create),
+        "getFamily" => route.to(families::get),
+        "updateFamily" => route.to(families::update),
+        "listMembers" => route.to(members::list),
+        "updateMember" => route.to(members::update),
+        "removeMember" => route.to(members::remove),
+        "createInvite" => route.to(invites::create),
+        "acceptInvite" => route.to(invites::accept),
+        "listAccounts" => route.to(accounts::list),
+        "createAccount" => route.to(accounts::create),
+        "getAccount" => route.to(accounts::get),
+        "updateAccount" => route.to(accounts::update),
+        "deleteAccount" => route.to(accounts::remove),
+        "listCategories" => route.to(categories::list),
+        "createCategory" => route.to(categories::create),
+        "getCategory" => route.to(categories::get),
+        "updateCategory" => route.to(categories::update),
+        "deleteCategory" => route.to(categories::remove),
+        "listTransactions" => route.to(transactions::list),
+        "createTransaction" => route.to(transactions::create),
+        "getTransaction" => route.to(transactions::get),
+        "updateTransaction" => route.to(transactions::update),
+        "deleteTransaction" => route.to(transactions::remove),
+        "listBudgets" => route.to(budgets::list),
+        "createBudget" => route.to(budgets::create),
+        "budgetStatus" => route.to(budgets::status),
+        "getBudget" => route.to(budgets::get),
+        "updateBudget" => route.to(budgets::update),
+        "deleteBudget" => route.to(budgets::remove),
+        "listGoals" => route.to(goals::list),
+        "createGoal" => route.to(goals::create),
+        "getGoal" => route.to(goals::get),
+        "updateGoal" => route.to(goals::update),
+        "deleteGoal" => route.to(goals::remove),
+        "contributeToGoal" => route.to(goals::contribute),
+        "reportSummary" => route.to(reports::summary),
+        "exportTransactions" => route.to(reports::csv),
+        _ => return None,
+    })
+}
+
+/// The `Allow` header of each served path: its methods in the list's order
+/// (`GET, POST`). Made once, so the 405 answers can borrow it for good.
+fn allow(path: &str) -> &'static str {
+    static ALLOW: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+    let allow = ALLOW.get_or_init(|| {
+        let mut allow: HashMap<&'static str, String> = HashMap::new();
+        for endpoint in endpoints() {
+            let methods = allow.entry(endpoint.path).or_default();
+            if !methods.is_empty() {
+                methods.push_str(", ");
+            }
+            methods.push_str(endpoint.method.as_str());
+        }
+        allow
+    });
+    allow.get(path).map_or("", String::as_str)
+}
+
+/// Registers every route of the list: one resource per path, with each of
+/// its methods, in the list's order (so `budgets/status` is matched before
+/// `budgets/{id}`); any other method on the path is 405 with `Allow`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use web::{delete, get, patch, post};
-    let resources: Vec<(&str, &'static str, Vec<actix_web::Route>)> = vec![
-        ("/health", "GET", vec![get().to(health::live)]),
-        ("/health/ready", "GET", vec![get().to(health::ready)]),
-        (
-            "/api/v1/families",
-            "GET, POST",
-            vec![get().to(families::list), post().to(families::create)],
-        ),
-        (
-            "/api/v1/families/{fid}",
-            "GET, PATCH",
-            vec![get().to(families::get), patch().to(families::update)],
-        ),
-        (
-            "/api/v1/families/{fid}/members",
-            "GET",
-            vec![get().to(members::list)],
-        ),
-        (
-            "/api/v1/families/{fid}/members/{id}",
-            "PATCH, DELETE",
-            vec![patch().to(members::update), delete().to(members::remove)],
-        ),
-        (
-            "/api/v1/families/{fid}/invites",
-            "POST",
-            vec![post().to(invites::create)],
-        ),
-        (
-            "/api/v1/invites/{code}/accept",
-            "POST",
-            vec![post().to(invites::accept)],
-        ),
-        (
-            "/api/v1/families/{fid}/accounts",
-            "GET, POST",
-            vec![get().to(accounts::list), post().to(accounts::create)],
-        ),
-        (
-            "/api/v1/families/{fid}/accounts/{id}",
-            "GET, PATCH, DELETE",
-            vec![
-                get().to(accounts::get),
-                patch().to(accounts::update),
-                delete().to(accounts::remove),
-            ],
-        ),
-        (
-            "/api/v1/families/{fid}/categories",
-            "GET, POST",
-            vec![get().to(categories::list), post().to(categories::create)],
-        ),
-        (
-            "/api/v1/families/{fid}/categories/{id}",
-            "GET, PATCH, DELETE",
-            vec![
-                get().to(categories::get),
-                patch().to(categories::update),
-                delete().to(categories::remove),
-            ],
-        ),
-        (
-            "/api/v1/families/{fid}/transactions",
-            "GET, POST",
-            vec![
-                get().to(transactions::list),
-                post().to(transactions::create),
-            ],
-        ),
-        (
-            "/api/v1/families/{fid}/transactions/{id}",
-            "GET, PATCH, DELETE",
-            vec![
-                get().to(transactions::get),
-                patch().to(transactions::update),
-                delete().to(transactions::remove),
-            ],
-        ),
-        (
-            "/api/v1/families/{fid}/budgets",
-            "GET, POST",
-            vec![get().to(budgets::list), post().to(budgets::create)],
-        ),
-        (
-            "/api/v1/families/{fid}/budgets/status",
-            "GET",
-            vec![get().to(budgets::status)],
-        ),
-        (
-            "/api/v1/families/{fid}/budgets/{id}",
-            "GET, PATCH, DELETE",
-            vec![
-                get().to(budgets::get),
-                patch().to(budgets::update),
-                delete().to(budgets::remove),
-            ],
-        ),
-        (
-            "/api/v1/families/{fid}/goals",
-            "GET, POST",
-            vec![get().to(goals::list), post().to(goals::create)],
-        ),
-        (
-            "/api/v1/families/{fid}/goals/{id}",
-            "GET, PATCH, DELETE",
-            vec![
-                get().to(goals::get),
-                patch().to(goals::update),
-                delete().to(goals::remove),
-            ],
-        ),
-        (
-            "/api/v1/families/{fid}/goals/{id}/contributions",
-            "POST",
-            vec![post().to(goals::contribute)],
-        ),
-        (
-            "/api/v1/families/{fid}/reports/summary",
-            "GET",
-            vec![get().to(reports::summary)],
-        ),
-        (
-            "/api/v1/families/{fid}/reports/transactions.csv",
-            "GET",
-            vec![get().to(reports::csv)],
-        ),
-    ];
-    for (path, allow, routes) in resources {
+    let mut resources: Vec<(&'static str, Vec<actix_web::Route>)> = Vec::new();
+    for endpoint in endpoints() {
+        match resources
+            .iter_mut()
+            .find(|(path, _)| *path == endpoint.path)
+        {
+            Some((_, routes)) => routes.push(endpoint.route),
+            None => resources.push((endpoint.path, vec![endpoint.route])),
+        }
+    }
+    for (path, routes) in resources {
+        let allow = allow(path);
         let mut resource = web::resource(path);
         for route in routes {
             resource = resource.route(route);

@@ -12,6 +12,7 @@ mod helpers;
 mod idempotency;
 mod merges;
 mod money;
+mod openapi;
 mod outages;
 mod reports;
 mod transactions;
