@@ -302,7 +302,8 @@ pub struct AccountUpdateRequest {
     /// Fixed once the account has transactions (409 `in_use`).
     #[schema(required = false)]
     currency: Currency,
-    /// In the account's (new) currency.
+    /// In the account's (new) currency; required when the currency changes, unless the
+    /// opening balance is zero (it is restated, never reinterpreted).
     #[schema(required = false)]
     opening_balance: SignedAmount,
     /// An archived account takes no new transactions.
