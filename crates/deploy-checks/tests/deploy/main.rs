@@ -22,11 +22,6 @@ pub const AUTH_UPCOMING: &[&str] = &[
     "TRUSTED_PROXIES",
 ];
 
-/// Settings the web service is being taught to read (the pages' calls to the finance
-/// API, which it proxies). The deployment files already give them, so the web service
-/// finds them the day it reads them.
-pub const WEB_UPCOMING: &[&str] = &["FINANCE_SERVICE_URL"];
-
 /// Settings that hold secrets (or URLs that may carry passwords): never written
 /// into a deployment file, always taken from `.env` or a Kubernetes Secret.
 pub const SECRETS: &[&str] = &[
@@ -41,7 +36,7 @@ pub const SECRETS: &[&str] = &[
 
 /// Settings each service must be given (no default).
 pub const AUTH_REQUIRED: &[&str] = &["DATABASE_URL", "REDIS_URL", "JWT_SECRET", "BOT_HMAC_SECRET"];
-pub const WEB_REQUIRED: &[&str] = &["AUTH_SERVICE_URL"];
+pub const WEB_REQUIRED: &[&str] = &["AUTH_SERVICE_URL", "FINANCE_SERVICE_URL"];
 pub const FINANCE_REQUIRED: &[&str] = &[
     "DATABASE_URL",
     "REDIS_URL",
@@ -68,11 +63,8 @@ pub fn bot_settings() -> BTreeSet<String> {
     deploy_checks::settings_read_by("bot-service")
 }
 
-/// What the web service reads or will read.
 pub fn web_settings() -> BTreeSet<String> {
-    let mut names = deploy_checks::settings_read_by("web-service");
-    names.extend(WEB_UPCOMING.iter().map(|s| (*s).to_owned()));
-    names
+    deploy_checks::settings_read_by("web-service")
 }
 
 pub fn finance_settings() -> BTreeSet<String> {
