@@ -58,6 +58,7 @@ pub const ASSETS: &[Asset] = &[
     embed!("js/api.js", JS),
     embed!("js/ui.js", JS),
     embed!("js/home.js", JS),
+    embed!("js/money.js", JS),
     embed!("js/signup.js", JS),
     embed!("js/login.js", JS),
     embed!("js/link.js", JS),

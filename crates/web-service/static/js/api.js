@@ -6,6 +6,8 @@
 // and on page load to restore the session.
 
 const BASE = "/api/v1/auth";
+/** The finance API, passed on by this origin as it is (docs/web.md). */
+const FINANCE_BASE = "/api/v1";
 const REFRESH_MARGIN_SECS = 60;
 
 let accessToken = null;
@@ -23,8 +25,8 @@ export class ApiError extends Error {
   }
 }
 
-async function send(method, path, body, withToken) {
-  const headers = { Accept: "application/json" };
+async function send(method, path, body, withToken, base = BASE, extra = {}) {
+  const headers = { Accept: "application/json", ...extra };
   const init = { method, headers, credentials: "same-origin", cache: "no-store" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -35,7 +37,7 @@ async function send(method, path, body, withToken) {
   }
   let response;
   try {
-    response = await fetch(BASE + path, init);
+    response = await fetch(base + path, init);
   } catch {
     throw new ApiError(0, null, null);
   }
@@ -108,10 +110,10 @@ export function user() {
   return currentUser;
 }
 
-/** A call that needs the access token; renews it once on a 401, then gives up to the login page. */
-export async function api(method, path, body) {
+/** Runs `call` with the access token; renews it once on a 401, then gives up to the login page. */
+async function authorised(call) {
   try {
-    return await send(method, path, body, true);
+    return await call();
   } catch (err) {
     // Only an expired or revoked token is renewed; a wrong password (401
     // invalid_credentials) is the caller's to show.
@@ -122,11 +124,24 @@ export async function api(method, path, body) {
     throw new ApiError(401, { code: "unauthorized" }, null);
   }
   try {
-    return await send(method, path, body, true);
+    return await call();
   } catch (err) {
     if (err.code === "unauthorized") goToLogin();
     throw err;
   }
+}
+
+/** A call of the auth API that needs the access token. */
+export function api(method, path, body) {
+  return authorised(() => send(method, path, body, true));
+}
+
+/**
+ * A call of the finance API (`path` from `/families…` or `/invites/…`) with the
+ * access token; `headers` adds e.g. an `Idempotency-Key`.
+ */
+export function finance(method, path, body, headers = {}) {
+  return authorised(() => send(method, path, body, true, FINANCE_BASE, headers));
 }
 
 export async function login(email, password) {

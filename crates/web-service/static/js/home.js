@@ -1,12 +1,273 @@
-import { restoreSession } from "./api.js";
-import { $, describe, say } from "./ui.js";
+// The home page: "sign up or log in" for a visitor; for a signed-in person, the
+// family's overview — balances, this budget month's budgets, the latest
+// transactions and a quick-add form (docs/web.md#the-overview).
+
+import { ApiError, finance, restoreSession } from "./api.js";
+import { digitsOf, formatMoney, parseAmount, sum } from "./money.js";
+import { $, describe, onSubmit, say } from "./ui.js";
+
+const FAMILY_KEY = "fb-family";
+const LATEST = 10;
+
+let family = null;
+let accounts = [];
+let categories = [];
+/** The key of the expense being recorded: the same for a retry, new once anything changes. */
+let expenseKey = null;
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function newKey() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A 422 for `field` found before sending, shown as the API's would be. */
+function fieldProblem(field, code) {
+  return new ApiError(422, {
+    code: "validation_failed",
+    errors: [{ field, code, message: "is not valid" }],
+  });
+}
+
+async function chooseFamily() {
+  const { items } = await finance("GET", "/families");
+  const saved = localStorage.getItem(FAMILY_KEY);
+  family = items.find((f) => f.id === saved) || items[0];
+  const select = $("#family-select");
+  select.replaceChildren(...items.map((f) => new Option(f.name, f.id, false, f.id === family.id)));
+  $("#family-switch").hidden = items.length < 2;
+}
+
+function showBalances() {
+  const rows = accounts
+    .filter((a) => !a.archived)
+    .map((a) => {
+      const row = el("tr");
+      const name = el("th", a.name);
+      name.scope = "row";
+      row.append(name, el("td", formatMoney(a.balance, a.currency), "num"));
+      return row;
+    });
+  $("#account-rows").replaceChildren(...rows);
+  const byCurrency = new Map();
+  for (const a of accounts.filter((a) => !a.archived)) {
+    byCurrency.set(a.currency, [...(byCurrency.get(a.currency) || []), a.balance]);
+  }
+  const totals = [...byCurrency].map(([currency, balances]) => {
+    const row = el("tr", undefined, "total");
+    const label = el("th", `Total ${currency}`);
+    label.scope = "row";
+    const total = el("td", formatMoney(sum(balances), currency), "num");
+    total.dataset.currency = currency;
+    row.append(label, total);
+    return row;
+  });
+  $("#total-rows").replaceChildren(...totals);
+}
+
+function categoryName(id) {
+  return categories.find((c) => c.id === id)?.name || "A category";
+}
+
+function showBudgets(status) {
+  $("#budget-period").textContent = `${status.period.from} to ${status.period.to}`;
+  const items = status.items.map((b) => {
+    const limit = sum([b.limit, b.carried_over]);
+    const name = categoryName(b.category_id);
+    const state = b.percent >= 100 ? "over" : b.percent >= 80 ? "warning" : "ok";
+    const li = el("li", undefined, "budget");
+    li.dataset.state = state;
+    li.dataset.category = name;
+    const head = el("div", undefined, "budget-head");
+    head.append(
+      el("span", name, "budget-name"),
+      el("span", `${formatMoney(b.spent, b.currency)} of ${formatMoney(limit, b.currency)}`),
+    );
+    const bar = el("div", undefined, "bar");
+    bar.setAttribute("role", "progressbar");
+    bar.setAttribute("aria-valuemin", "0");
+    bar.setAttribute("aria-valuemax", "100");
+    bar.setAttribute("aria-valuenow", String(Math.min(b.percent, 100)));
+    bar.setAttribute("aria-label", `${name}: ${b.percent}% of the budget spent`);
+    const fill = el("span", undefined, "fill");
+    // CSSOM, not a style attribute: allowed by the Content-Security-Policy.
+    fill.style.width = `${Math.min(b.percent, 100)}%`;
+    bar.append(fill);
+    const remaining = b.remaining.startsWith("-") ? b.remaining.slice(1) : b.remaining;
+    const words = {
+      ok: `${b.percent}% spent, ${formatMoney(remaining, b.currency)} left`,
+      warning: `Nearly spent: ${b.percent}%, ${formatMoney(remaining, b.currency)} left`,
+      over:
+        b.percent === 100 && !b.remaining.startsWith("-")
+          ? "Used up: 100% spent"
+          : `Over budget: ${b.percent}% spent, ${formatMoney(remaining, b.currency)} over`,
+    };
+    li.append(head, bar, el("p", words[state], "budget-note"));
+    return li;
+  });
+  $("#budget-list").replaceChildren(...items);
+  $("#no-budgets").hidden = items.length > 0;
+}
+
+function showTransactions(list) {
+  const accountName = (id) => accounts.find((a) => a.id === id)?.name || "An account";
+  const items = list.items.map((t) => {
+    const li = el("li", undefined, "transaction");
+    li.dataset.kind = t.kind;
+    const what =
+      t.kind === "transfer"
+        ? `Transfer ${accountName(t.account_id)} → ${accountName(t.to_account_id)}`
+        : `${categoryName(t.category_id)} · ${accountName(t.account_id)}`;
+    const sign = t.kind === "expense" ? "−" : t.kind === "income" ? "+" : "";
+    const main = el("div");
+    main.append(el("span", what, "what"));
+    if (t.note) main.append(el("span", t.note, "note muted"));
+    const date = el("time", new Date(t.occurred_at).toLocaleDateString(), "muted");
+    date.dateTime = t.occurred_at;
+    li.append(date, main, el("span", sign + formatMoney(t.amount, t.currency), "num amount"));
+    return li;
+  });
+  $("#transaction-list").replaceChildren(...items);
+  $("#no-transactions").hidden = items.length > 0;
+}
+
+function fillQuickAdd() {
+  const expense = categories.filter((c) => c.kind === "expense" && !c.archived);
+  const open = accounts.filter((a) => !a.archived);
+  const keep = (select, options) => {
+    const before = select.value;
+    select.replaceChildren(...options);
+    if ([...select.options].some((o) => o.value === before)) select.value = before;
+  };
+  keep(
+    $("#category_id"),
+    expense.map((c) => new Option(c.name, c.id)),
+  );
+  keep(
+    $("#account_id"),
+    open.map((a) => new Option(`${a.name} (${a.currency})`, a.id)),
+  );
+}
+
+/** Loads and shows the chosen family's overview. */
+async function showOverview() {
+  const base = `/families/${family.id}`;
+  const [accountList, categoryList, status, latest] = await Promise.all([
+    finance("GET", `${base}/accounts`),
+    finance("GET", `${base}/categories`),
+    finance("GET", `${base}/budgets/status`),
+    finance("GET", `${base}/transactions?limit=${LATEST}`),
+  ]);
+  accounts = accountList.items;
+  categories = categoryList.items;
+  const writer = family.role !== "viewer";
+  $("#family-line").textContent = `${family.name} · amounts in ${family.base_currency} unless marked`;
+  const empty = accounts.length === 0;
+  $("#empty-family").hidden = !empty || !writer;
+  $("#overview").hidden = empty && writer;
+  $("#quick-add").hidden = !writer;
+  $("#viewer-note").hidden = writer;
+  showBalances();
+  fillQuickAdd();
+  showBudgets(status);
+  showTransactions(latest);
+}
+
+async function reload() {
+  try {
+    await showOverview();
+  } catch (err) {
+    say($("#overview-status"), describe(err), "error");
+  }
+}
+
+function alertsInWords(alerts) {
+  return alerts
+    .map((a) =>
+      a.threshold >= 100
+        ? `${categoryName(a.category_id)} is over its budget.`
+        : `${categoryName(a.category_id)} has used ${a.threshold}% of its budget.`,
+    )
+    .join(" ");
+}
+
+function wireForms() {
+  const expenseForm = $("#expense-form");
+  expenseForm.addEventListener("input", () => {
+    expenseKey = null;
+  });
+  onSubmit(expenseForm, async (values) => {
+    say($("#expense-status"), "");
+    say($("#overview-status"), "");
+    const account = accounts.find((a) => a.id === values.account_id);
+    if (!account) throw fieldProblem("account_id", "invalid_value");
+    const amount = parseAmount(values.amount, digitsOf(account.balance));
+    if (amount === null) throw fieldProblem("amount", "invalid_amount");
+    const body = {
+      kind: "expense",
+      account_id: account.id,
+      category_id: values.category_id,
+      amount,
+    };
+    if (values.note.trim()) body.note = values.note.trim();
+    expenseKey ??= newKey();
+    const made = await finance("POST", `/families/${family.id}/transactions`, body, {
+      "Idempotency-Key": expenseKey,
+    });
+    expenseKey = null;
+    expenseForm.elements.amount.value = "";
+    expenseForm.elements.note.value = "";
+    const recorded = `Recorded ${formatMoney(made.amount, made.currency)} for ${categoryName(made.category_id)} from ${account.name}.`;
+    say($("#expense-status"), `${recorded} ${alertsInWords(made.budget_alerts || [])}`.trim(), "success");
+    await reload();
+    expenseForm.elements.amount.focus();
+  });
+
+  onSubmit($("#account-form"), async (values) => {
+    const body = { name: values.name.trim(), kind: values.kind };
+    if (values.opening_balance.trim()) {
+      // The sign is the person's to give; the digits the currency's (the API checks them).
+      const typed = values.opening_balance.trim();
+      const negative = typed.startsWith("-");
+      if (!/^-?[0-9]+([.,][0-9]+)?$/.test(typed)) throw fieldProblem("opening_balance", "invalid_amount");
+      body.opening_balance = (negative ? "-" : "") + typed.replace("-", "").replace(",", ".");
+    }
+    await finance("POST", `/families/${family.id}/accounts`, body);
+    $("#account-form").reset();
+    await reload();
+    say($("#overview-status"), `The account ${body.name} is ready. Record the first expense below.`, "success");
+    $("#amount").focus();
+  });
+
+  $("#family-select").addEventListener("change", async (event) => {
+    localStorage.setItem(FAMILY_KEY, event.target.value);
+    await chooseFamily();
+    say($("#overview-status"), "");
+    await reload();
+  });
+}
 
 try {
   const user = await restoreSession();
   if (user) {
     const name = user.display_name || user.email || user.telegram_username;
     $("#welcome-name").textContent = name ? `, ${name}` : "";
+    $("#lead").hidden = true;
     $("#signed-in").hidden = false;
+    wireForms();
+    try {
+      await chooseFamily();
+      await showOverview();
+    } catch (err) {
+      say($("#overview-status"), describe(err), "error");
+    }
   } else {
     $("#signed-out").hidden = false;
   }

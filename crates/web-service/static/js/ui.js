@@ -32,6 +32,10 @@ const MESSAGES = {
   not_found: "That was not found. It may have been removed already.",
   unavailable: "The service is temporarily unavailable. Please try again in a moment.",
   network: "We could not reach the service. Check your connection and try again.",
+  forbidden: "Your role in this family does not allow this. Ask an owner.",
+  in_use: "This is still in use, so it cannot be changed that way.",
+  name_taken: "That name is taken already. Choose another.",
+  idempotency_in_flight: "This is still being saved. Please wait a moment.",
 };
 
 /** A sentence for an error of the API (never its code or JSON). */
@@ -55,6 +59,8 @@ const FIELD_MESSAGES = {
   invalid_email: "Enter an email address like name@example.com.",
   weak_password: "Use at least 8 characters.",
   password_too_long: "Use at most 72 characters (fewer with accents or emoji).",
+  invalid_amount: "Enter an amount above zero like 12.50 or 12,50, with at most the currency's decimals.",
+  invalid_currency: "Enter a currency code like EUR or USD.",
 };
 
 /** Shows `text` in the element `el` (a status or alert region); `kind` styles it. */

@@ -564,3 +564,138 @@ async fn logging_in_works_with_the_keyboard_alone_and_focus_is_visible() {
     browser.wait_for_text("#email", &address).await;
     browser.quit().await;
 }
+
+/// The caller's families, accounts… straight from the finance service.
+async fn finance_get(stack: &Stack, token: &str, path: &str) -> Value {
+    let answer = client()
+        .get(format!("{}/api/v1{path}", stack.finance))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "{path}");
+    answer.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_new_person_sees_the_overview_records_an_expense_and_a_budget_fills_up() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let browser = Browser::start().await;
+    let address = email("fay");
+
+    // Signed up, the person lands on the family's overview: an empty family says
+    // what to do first.
+    browser.goto(&stack.url("/signup?next=%2F")).await;
+    browser.fill("#display_name", "Fay").await;
+    browser.fill("#email", &address).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("#signup-form button[type=submit]").await;
+    browser.wait_visible("#empty-family").await;
+    browser
+        .wait_for_text("#signed-in", "Welcome back, Fay")
+        .await;
+    browser
+        .wait_for_text("#empty-family", "add an account")
+        .await;
+    browser.screenshots("overview-empty").await;
+
+    // A budget for Groceries, set through the API: 20.00 EUR a month.
+    let (token, _) = log_in_elsewhere(&stack, &address).await;
+    let families = finance_get(&stack, &token, "/families").await;
+    let family = families["items"][0]["id"].as_str().unwrap().to_owned();
+    let categories = finance_get(&stack, &token, &format!("/families/{family}/categories")).await;
+    let groceries = categories["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "expense" && c["name"] == "Groceries")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let budget = client()
+        .post(format!(
+            "{}/api/v1/families/{family}/budgets",
+            stack.finance
+        ))
+        .bearer_auth(&token)
+        .json(&json!({"category_id": groceries, "limit": "20.00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(budget.status(), 201);
+
+    // The first account, from the page.
+    browser.fill("#account-name", "Wallet").await;
+    browser.fill("#opening_balance", "30").await;
+    browser.click("#account-form button[type=submit]").await;
+    browser.wait_visible("#overview").await;
+    browser.wait_for_text("#account-rows", "Wallet").await;
+    browser.wait_for_text("#total-rows", "30.00").await;
+    browser.wait_for_text("#budget-list", "0% spent").await;
+    browser
+        .wait_for_text("#no-transactions", "Nothing recorded")
+        .await;
+
+    // An expense typed as people write it.
+    let choose_groceries =
+        format!("document.querySelector('#category_id').value = '{groceries}'; return true;");
+    browser.eval(&choose_groceries).await;
+    browser.fill("#amount", "12,50").await;
+    browser.fill("#note", "market").await;
+    browser.click("#expense-form button[type=submit]").await;
+    browser.wait_for_text("#expense-status", "Recorded").await;
+    browser.wait_for_text("#total-rows", "17.50").await;
+    browser.wait_for_text("#account-rows", "17.50").await;
+    browser.wait_for_text("#transaction-list", "12.50").await;
+    browser.wait_for_text("#transaction-list", "market").await;
+    browser.wait_for_text("#budget-list", "62% spent").await;
+    let state = "return document.querySelector('#budget-list .budget').dataset.state;";
+    assert_eq!(browser.eval(state).await, "ok");
+    assert_eq!(
+        browser.value("#amount").await,
+        "",
+        "the form is ready for the next one"
+    );
+
+    // A wrong amount is said in words next to its field, and nothing is recorded.
+    browser.fill("#amount", "12,505").await;
+    browser.click("#expense-form button[type=submit]").await;
+    browser.wait_for_text("#amount-error", "12,50").await;
+
+    // Past 80%: the bar turns amber and says so in words.
+    browser.eval(&choose_groceries).await;
+    browser.fill("#amount", "4").await;
+    browser.click("#expense-form button[type=submit]").await;
+    browser
+        .wait_for_text("#expense-status", "Groceries has used 80% of its budget")
+        .await;
+    browser
+        .wait_for_text("#budget-list", "Nearly spent: 82%")
+        .await;
+    assert_eq!(browser.eval(state).await, "warning");
+    let colour =
+        "return getComputedStyle(document.querySelector('#budget-list .fill')).backgroundColor;";
+    assert_eq!(browser.eval(colour).await, "rgb(201, 138, 0)");
+    browser.wait_for_text("#total-rows", "13.50").await;
+    browser
+        .eval("document.activeElement.blur(); window.scrollTo(0, 0); return true;")
+        .await;
+    browser.screenshots("overview").await;
+
+    // Past 100%: red, and "over budget" in words.
+    browser.eval(&choose_groceries).await;
+    browser.fill("#amount", "5").await;
+    browser.click("#expense-form button[type=submit]").await;
+    browser
+        .wait_for_text("#budget-list", "Over budget: 107%")
+        .await;
+    assert_eq!(browser.eval(state).await, "over");
+    assert_eq!(browser.eval(colour).await, "rgb(165, 29, 45)");
+
+    // The page's numbers are the API's.
+    let accounts = finance_get(&stack, &token, &format!("/families/{family}/accounts")).await;
+    assert_eq!(accounts["items"][0]["balance"], "8.50");
+    browser.quit().await;
+}
