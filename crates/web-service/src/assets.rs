@@ -47,6 +47,7 @@ pub const PAGES: &[(&str, Asset)] = &[
     ("/forgot-password", page!("forgot-password.html")),
     ("/reset-password", page!("reset-password.html")),
     ("/account", page!("account.html")),
+    ("/transactions", page!("transactions.html")),
 ];
 
 /// The page answered (with 404) for any unknown path.
@@ -59,6 +60,8 @@ pub const ASSETS: &[Asset] = &[
     embed!("js/ui.js", JS),
     embed!("js/home.js", JS),
     embed!("js/money.js", JS),
+    embed!("js/family.js", JS),
+    embed!("js/transactions.js", JS),
     embed!("js/signup.js", JS),
     embed!("js/login.js", JS),
     embed!("js/link.js", JS),

@@ -3,10 +3,10 @@
 // transactions and a quick-add form (docs/web.md#the-overview).
 
 import { ApiError, finance, restoreSession } from "./api.js";
+import { chooseFamily, el, transactionItem } from "./family.js";
 import { digitsOf, formatMoney, parseAmount, sum } from "./money.js";
 import { $, describe, onSubmit, say } from "./ui.js";
 
-const FAMILY_KEY = "fb-family";
 const LATEST = 10;
 
 let family = null;
@@ -14,13 +14,6 @@ let accounts = [];
 let categories = [];
 /** The key of the expense being recorded: the same for a retry, new once anything changes. */
 let expenseKey = null;
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
 
 function newKey() {
   const bytes = new Uint8Array(16);
@@ -34,15 +27,6 @@ function fieldProblem(field, code) {
     code: "validation_failed",
     errors: [{ field, code, message: "is not valid" }],
   });
-}
-
-async function chooseFamily() {
-  const { items } = await finance("GET", "/families");
-  const saved = localStorage.getItem(FAMILY_KEY);
-  family = items.find((f) => f.id === saved) || items[0];
-  const select = $("#family-select");
-  select.replaceChildren(...items.map((f) => new Option(f.name, f.id, false, f.id === family.id)));
-  $("#family-switch").hidden = items.length < 2;
 }
 
 function showBalances() {
@@ -118,22 +102,7 @@ function showBudgets(status) {
 
 function showTransactions(list) {
   const accountName = (id) => accounts.find((a) => a.id === id)?.name || "An account";
-  const items = list.items.map((t) => {
-    const li = el("li", undefined, "transaction");
-    li.dataset.kind = t.kind;
-    const what =
-      t.kind === "transfer"
-        ? `Transfer ${accountName(t.account_id)} → ${accountName(t.to_account_id)}`
-        : `${categoryName(t.category_id)} · ${accountName(t.account_id)}`;
-    const sign = t.kind === "expense" ? "−" : t.kind === "income" ? "+" : "";
-    const main = el("div");
-    main.append(el("span", what, "what"));
-    if (t.note) main.append(el("span", t.note, "note muted"));
-    const date = el("time", new Date(t.occurred_at).toLocaleDateString(), "muted");
-    date.dateTime = t.occurred_at;
-    li.append(date, main, el("span", sign + formatMoney(t.amount, t.currency), "num amount"));
-    return li;
-  });
+  const items = list.items.map((t) => transactionItem(t, accountName, categoryName));
   $("#transaction-list").replaceChildren(...items);
   $("#no-transactions").hidden = items.length > 0;
 }
@@ -245,13 +214,6 @@ function wireForms() {
     say($("#overview-status"), `The account ${body.name} is ready. Record the first expense below.`, "success");
     $("#amount").focus();
   });
-
-  $("#family-select").addEventListener("change", async (event) => {
-    localStorage.setItem(FAMILY_KEY, event.target.value);
-    await chooseFamily();
-    say($("#overview-status"), "");
-    await reload();
-  });
 }
 
 try {
@@ -263,7 +225,11 @@ try {
     $("#signed-in").hidden = false;
     wireForms();
     try {
-      await chooseFamily();
+      family = await chooseFamily(async (chosen) => {
+        family = chosen;
+        say($("#overview-status"), "");
+        await reload();
+      });
       await showOverview();
     } catch (err) {
       say($("#overview-status"), describe(err), "error");

@@ -26,6 +26,7 @@ const PAGES: &[&str] = &[
     "/forgot-password",
     "/reset-password?token=abc",
     "/account",
+    "/transactions",
 ];
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {

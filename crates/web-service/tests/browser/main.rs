@@ -699,3 +699,85 @@ async fn a_new_person_sees_the_overview_records_an_expense_and_a_budget_fills_up
     assert_eq!(accounts["items"][0]["balance"], "8.50");
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn the_transactions_page_loads_more_by_cursor_and_deletes_in_place() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let address = email("gus");
+    stack.register_directly(&address).await;
+    let (token, _) = log_in_elsewhere(&stack, &address).await;
+    let families = finance_get(&stack, &token, "/families").await;
+    let family = families["items"][0]["id"].as_str().unwrap().to_owned();
+    let categories = finance_get(&stack, &token, &format!("/families/{family}/categories")).await;
+    let category = categories["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "expense" && c["name"] == "Transport")
+        .unwrap()["id"]
+        .clone();
+    let post = |path: String, body: Value| {
+        client()
+            .post(format!("{}/api/v1/families/{family}/{path}", stack.finance))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let account = post("accounts".into(), json!({"name": "Card", "kind": "card"}))
+        .await
+        .unwrap();
+    assert_eq!(account.status(), 201);
+    let account: Value = account.json().await.unwrap();
+    // 25 rides, the newest (ride 25) first on the page.
+    for n in 1..=25 {
+        let made = post(
+            "transactions".into(),
+            json!({"kind": "expense", "account_id": account["id"], "category_id": category,
+                   "amount": format!("{n}.00"), "note": format!("ride {n}"),
+                   "occurred_at": format!("2026-11-01T10:{n:02}:00Z")}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(made.status(), 201);
+    }
+
+    let browser = Browser::start().await;
+    browser
+        .goto(&stack.url("/login?next=%2Ftransactions"))
+        .await;
+    log_in(&browser, &address, PASSWORD).await;
+    browser.wait_for_path("/transactions").await;
+    browser.wait_for_count("#transaction-list li", 20).await;
+    assert!(
+        browser
+            .text("#transaction-list li")
+            .await
+            .contains("ride 25")
+    );
+    browser.wait_visible("#load-more").await;
+    browser.screenshots("transactions").await;
+    browser.click("#load-more").await;
+    browser.wait_for_count("#transaction-list li", 25).await;
+    browser.wait_for_text("#transaction-list", "ride 1").await;
+    let more_hidden = "return document.querySelector('#load-more').hidden;";
+    assert_eq!(browser.eval(more_hidden).await, true);
+
+    // Delete asks once more on the same button, then the row goes.
+    let ride_24 = "#transaction-list li:nth-child(2) button.delete";
+    browser.click(ride_24).await;
+    browser.wait_for_text(ride_24, "Really delete?").await;
+    browser.click(ride_24).await;
+    browser.wait_for_text("#status", "Deleted").await;
+    browser.wait_for_count("#transaction-list li", 24).await;
+    let page = browser.text("#transaction-list").await;
+    assert!(!page.contains("ride 24"), "{page}");
+    let left = finance_get(
+        &stack,
+        &token,
+        &format!("/families/{family}/transactions?limit=200"),
+    )
+    .await;
+    assert_eq!(left["items"].as_array().unwrap().len(), 24);
+    browser.quit().await;
+}
