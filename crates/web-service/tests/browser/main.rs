@@ -697,6 +697,31 @@ async fn a_new_person_sees_the_overview_records_an_expense_and_a_budget_fills_up
     // The page's numbers are the API's.
     let accounts = finance_get(&stack, &token, &format!("/families/{family}/accounts")).await;
     assert_eq!(accounts["items"][0]["balance"], "8.50");
+
+    // A second family: the header offers a switch, and the page follows it.
+    let home = client()
+        .post(format!("{}/api/v1/families", stack.finance))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Home", "base_currency": "USD"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 201);
+    let home: Value = home.json().await.unwrap();
+    browser.goto(&stack.url("/")).await;
+    browser.wait_visible("#family-switch").await;
+    browser.wait_for_text("#family-line", "Personal").await;
+    let switch = format!(
+        "const s = document.querySelector('#family-select'); s.value = '{}'; \
+         s.dispatchEvent(new Event('change')); return true;",
+        home["id"].as_str().unwrap()
+    );
+    browser.eval(&switch).await;
+    browser.wait_for_text("#family-line", "Home").await;
+    browser.wait_visible("#empty-family").await;
+    // The choice is kept for the next visit.
+    browser.goto(&stack.url("/")).await;
+    browser.wait_for_text("#family-line", "Home").await;
     browser.quit().await;
 }
 
