@@ -113,7 +113,12 @@ pub async fn check(
     user: UserId,
     need: Need,
 ) -> Result<InFamily, Error> {
-    let (family, role) = families::find_for_member(conn, family_id, user)
+    let hold = match need {
+        Need::Reader => families::Hold::Nothing,
+        Need::Writer => families::Hold::Share,
+        Need::Owner => families::Hold::Exclusive,
+    };
+    let (family, role) = families::find_holding(conn, family_id, user, hold)
         .await?
         .ok_or(Error::NotFound)?;
     match need {

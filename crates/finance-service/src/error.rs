@@ -235,6 +235,29 @@ impl From<diesel::result::Error> for Error {
                 .constraint_name()
                 .and_then(conflict_for_constraint)
                 .unwrap_or_else(|| Self::internal(err)),
+            // A row that another request deleted meanwhile.
+            E::NotFound => Self::NotFound,
+            // A race with a delete: the row still used (the delete's side) is
+            // in use; the row gone (the writer's side) is an unknown id.
+            E::DatabaseError(Kind::ForeignKeyViolation, info) => {
+                if info.message().starts_with("update or delete") {
+                    Self::InUse("Something else uses this record.")
+                } else {
+                    let field = match info.constraint_name() {
+                        Some("transactions_to_account_id_fkey") => "to_account_id",
+                        Some("transactions_category_id_fkey" | "budgets_category_id_fkey") => {
+                            "category_id"
+                        }
+                        Some("categories_parent_id_fkey") => "parent_id",
+                        _ => "account_id",
+                    };
+                    Self::field(
+                        field,
+                        codes::INVALID_VALUE,
+                        "is not a record of this family",
+                    )
+                }
+            }
             E::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _)
             | E::BrokenTransactionManager => {
                 Self::Unavailable(Dependency::Database, Some(err.into()))

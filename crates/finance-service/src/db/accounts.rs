@@ -157,3 +157,28 @@ pub async fn delete_unused(
         .await?;
     Ok(Some(true))
 }
+
+/// Locks the family's accounts among `ids` (in id order, so writers never
+/// wait on each other in a circle) for the rest of the transaction: their
+/// currency and archived flag cannot change under a write that uses them,
+/// nor can they be deleted. Ids of no account of the family are passed over.
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+    ids: &[Uuid],
+) -> Result<(), DieselError> {
+    #[derive(diesel::QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = SqlUuid)]
+        #[allow(dead_code)]
+        id: Uuid,
+    }
+    let _: Vec<Locked> = diesel::sql_query(
+        "SELECT id FROM accounts WHERE family_id = $1 AND id = ANY($2) ORDER BY id FOR NO KEY UPDATE",
+    )
+    .bind::<SqlUuid, _>(family)
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids)
+    .load(conn)
+    .await?;
+    Ok(())
+}

@@ -47,14 +47,16 @@ pub async fn find(
     .optional()
 }
 
-/// The budget of a category in a currency, if it has one.
-pub async fn for_category(
+/// The budget of a category in a currency, if it has one, locked for the
+/// transaction: concurrent expenses of one budget read the month's spending
+/// one after the other, so each threshold is crossed by exactly one of them.
+pub async fn lock_for_category(
     conn: &mut AsyncPgConnection,
     category: Uuid,
     currency: &str,
 ) -> Result<Option<Budget>, DieselError> {
     diesel::sql_query(format!(
-        "SELECT {COLUMNS} FROM budgets WHERE category_id = $1 AND currency = $2"
+        "SELECT {COLUMNS} FROM budgets WHERE category_id = $1 AND currency = $2 FOR UPDATE"
     ))
     .bind::<SqlUuid, _>(category)
     .bind::<Text, _>(currency)

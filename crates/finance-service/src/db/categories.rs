@@ -134,13 +134,22 @@ pub async fn delete_unused(
         #[diesel(sql_type = Bool)]
         used: bool,
     }
+    // The row is locked first; the uses are read by a second statement, which
+    // sees what a writer that held the row committed meanwhile.
+    let locked =
+        diesel::sql_query("SELECT id FROM categories WHERE family_id = $1 AND id = $2 FOR UPDATE")
+            .bind::<SqlUuid, _>(family)
+            .bind::<SqlUuid, _>(id)
+            .execute(conn)
+            .await?;
+    if locked == 0 {
+        return Ok(None);
+    }
     let found: Option<Used> = diesel::sql_query(
-        "SELECT (EXISTS (SELECT 1 FROM transactions WHERE category_id = c.id)
-              OR EXISTS (SELECT 1 FROM budgets WHERE category_id = c.id)
-              OR EXISTS (SELECT 1 FROM categories s WHERE s.parent_id = c.id)) AS used
-         FROM categories c WHERE c.family_id = $1 AND c.id = $2 FOR UPDATE",
+        "SELECT (EXISTS (SELECT 1 FROM transactions WHERE category_id = $1)
+              OR EXISTS (SELECT 1 FROM budgets WHERE category_id = $1)
+              OR EXISTS (SELECT 1 FROM categories s WHERE s.parent_id = $1)) AS used",
     )
-    .bind::<SqlUuid, _>(family)
     .bind::<SqlUuid, _>(id)
     .get_result(conn)
     .await

@@ -54,14 +54,41 @@ impl Family {
 const SELECT: &str = "SELECT f.id, f.name, f.base_currency, f.time_zone, f.month_start_day, \
      m.role, f.created_at FROM families f JOIN members m ON m.family_id = f.id";
 
+/// How a request holds the family row for the rest of its transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// Reads: no lock.
+    Nothing,
+    /// Writes of money: the family's settings (its time zone) cannot change
+    /// under them; writes do not block each other.
+    Share,
+    /// Changes of the family itself: alone.
+    Exclusive,
+}
+
 /// The family and the member's role in it; `None` when not a member.
 pub async fn find_for_member(
     conn: &mut AsyncPgConnection,
     family: Uuid,
     user: UserId,
 ) -> Result<Option<(Family, Role)>, DieselError> {
+    find_holding(conn, family, user, Hold::Nothing).await
+}
+
+/// [`find_for_member`], holding the family row as `hold` says.
+pub async fn find_holding(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+    user: UserId,
+    hold: Hold,
+) -> Result<Option<(Family, Role)>, DieselError> {
+    let lock = match hold {
+        Hold::Nothing => "",
+        Hold::Share => " FOR SHARE OF f",
+        Hold::Exclusive => " FOR UPDATE OF f",
+    };
     let family: Option<Family> =
-        diesel::sql_query(format!("{SELECT} WHERE f.id = $1 AND m.user_id = $2"))
+        diesel::sql_query(format!("{SELECT} WHERE f.id = $1 AND m.user_id = $2{lock}"))
             .bind::<SqlUuid, _>(family)
             .bind::<SqlUuid, _>(user.0)
             .get_result(conn)

@@ -254,6 +254,13 @@ pub async fn create(
             let to_amount_text = fields.optional("to_amount", body::amount_text);
             let occurred_at = fields.optional("occurred_at", body::timestamp);
             let note = fields.optional("note", body::note);
+            // The accounts are locked before they are checked (see `accounts::lock`).
+            let to_peek = match kind {
+                Some(TransactionKind::Transfer) => fields.optional("to_account_id", body::uuid),
+                _ => None,
+            };
+            let touched: Vec<Uuid> = account_id.into_iter().chain(to_peek).collect();
+            accounts::lock(conn, family, &touched).await?;
             let account =
                 account_field(conn, &mut fields, family, "account_id", account_id, true).await?;
             let mut to_account = None;
@@ -398,7 +405,7 @@ async fn alerts(
     let Some(category) = row.category_id else {
         return Ok(Vec::new());
     };
-    let Some(budget) = budgets::for_category(conn, category, &row.currency).await? else {
+    let Some(budget) = budgets::lock_for_category(conn, category, &row.currency).await? else {
         return Ok(Vec::new());
     };
     let start_day = scope.family.start_day();
@@ -495,6 +502,16 @@ pub async fn update(
             let to_amount_text = fields.optional("to_amount", body::amount_text);
             let occurred_at = fields.optional("occurred_at", body::timestamp);
             let note = fields.patch("note", body::note);
+            let to_peek = if kind == TransactionKind::Transfer {
+                fields.optional("to_account_id", body::uuid)
+            } else {
+                None
+            };
+            let touched: Vec<Uuid> = [Some(old.account_id), old.to_account_id, account_id, to_peek]
+                .into_iter()
+                .flatten()
+                .collect();
+            accounts::lock(conn, family, &touched).await?;
             // An account the transaction already uses stays usable when archived.
             let account = match account_id {
                 Some(id) if id != old.account_id => {

@@ -243,3 +243,33 @@ async fn categories_are_unique_by_name_and_kind_and_form_a_tree() {
         204
     );
 }
+
+#[tokio::test]
+async fn deleting_a_category_while_it_is_being_used_is_never_a_500() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    for round in 0..5 {
+        let created = world
+            .post(
+                &ann,
+                &format!("/families/{family}/categories"),
+                json!({"name": format!("Race {round}"), "kind": "expense"}),
+            )
+            .await;
+        let category = created.body["id"].as_str().unwrap().to_owned();
+        let path = format!("/families/{family}/categories/{category}");
+        let (delete, expense) = tokio::join!(
+            world.delete(&ann, &path),
+            world.expense(&ann, &family, &account, &category, "1")
+        );
+        match (delete.status.as_u16(), expense.status.as_u16()) {
+            // The expense first: the category is in use.
+            (409, 201) => assert_eq!(delete.code(), "in_use"),
+            // The delete first: the category is unknown to the expense.
+            (204, 422) => expense.assert_field("category_id", "invalid_value"),
+            other => panic!("{other:?}: {} {}", delete.body, expense.body),
+        }
+    }
+}

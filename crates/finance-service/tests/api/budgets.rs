@@ -200,3 +200,50 @@ async fn budgets_change_and_go() {
         204
     );
 }
+
+#[tokio::test]
+async fn concurrent_expenses_cross_each_threshold_exactly_once() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    world
+        .post(
+            &ann,
+            &format!("/families/{family}/budgets"),
+            json!({"category_id": food, "limit": "100"}),
+        )
+        .await;
+    // Two accounts, so the writers do not meet on an account row first.
+    let accounts = [
+        world.account(&ann, &family, "EUR", "0").await,
+        world.account(&ann, &family, "EUR", "0").await,
+    ];
+    let writes = (0..10).map(|i| {
+        let (world, ann, family, food) = (&world, &ann, &family, &food);
+        let account = accounts[i % 2].clone();
+        async move {
+            world
+                .post(
+                    ann,
+                    &format!("/families/{family}/transactions"),
+                    json!({"kind": "expense", "account_id": account, "category_id": food, "amount": "15",
+                           "occurred_at": format!("2026-06-{:02}T10:00:00Z", i + 1)}),
+                )
+                .await
+        }
+    });
+    let mut thresholds = Vec::new();
+    for answer in futures_util::future::join_all(writes).await {
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        for alert in answer.body["budget_alerts"].as_array().unwrap() {
+            thresholds.push(alert["threshold"].as_u64().unwrap());
+        }
+    }
+    thresholds.sort_unstable();
+    assert_eq!(
+        thresholds,
+        [80, 100],
+        "150 spent of 100: each line crossed once"
+    );
+}
