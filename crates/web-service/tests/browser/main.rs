@@ -806,3 +806,93 @@ async fn the_transactions_page_loads_more_by_cursor_and_deletes_in_place() {
     assert_eq!(left["items"].as_array().unwrap().len(), 24);
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn a_viewer_sees_the_family_without_the_forms() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let owner_address = email("olga");
+    stack.register_directly(&owner_address).await;
+    let (owner, _) = log_in_elsewhere(&stack, &owner_address).await;
+    let family = client()
+        .post(format!("{}/api/v1/families", stack.finance))
+        .bearer_auth(&owner)
+        .json(&json!({"name": "Olga's home", "base_currency": "EUR"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(family.status(), 201);
+    let family: Value = family.json().await.unwrap();
+    let fid = family["id"].as_str().unwrap().to_owned();
+    let account = client()
+        .post(format!("{}/api/v1/families/{fid}/accounts", stack.finance))
+        .bearer_auth(&owner)
+        .json(&json!({"name": "Joint", "kind": "bank", "opening_balance": "100"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.status(), 201);
+    let account: Value = account.json().await.unwrap();
+    let categories = finance_get(&stack, &owner, &format!("/families/{fid}/categories")).await;
+    let spent = client()
+        .post(format!(
+            "{}/api/v1/families/{fid}/transactions",
+            stack.finance
+        ))
+        .bearer_auth(&owner)
+        .json(&json!({"kind": "expense", "account_id": account["id"],
+                      "category_id": categories["items"][0]["id"], "amount": "9.99",
+                      "note": "bread"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spent.status(), 201);
+    let invite = client()
+        .post(format!("{}/api/v1/families/{fid}/invites", stack.finance))
+        .bearer_auth(&owner)
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invite.status(), 201);
+    let invite: Value = invite.json().await.unwrap();
+
+    // The viewer joins through the web origin.
+    let viewer_address = email("vic");
+    stack.register_directly(&viewer_address).await;
+    let (viewer, _) = log_in_elsewhere(&stack, &viewer_address).await;
+    let joined = client()
+        .post(stack.url(&format!(
+            "/api/v1/invites/{}/accept",
+            invite["code"].as_str().unwrap()
+        )))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(joined.status(), 200);
+
+    let browser = Browser::start().await;
+    browser.goto(&stack.url("/login?next=%2F")).await;
+    log_in(&browser, &viewer_address, PASSWORD).await;
+    browser.wait_visible("#family-switch").await;
+    let switch = format!(
+        "const s = document.querySelector('#family-select'); s.value = '{fid}'; \
+         s.dispatchEvent(new Event('change')); return true;"
+    );
+    browser.eval(&switch).await;
+    browser.wait_for_text("#family-line", "Olga's home").await;
+    browser.wait_for_text("#account-rows", "Joint").await;
+    browser.wait_visible("#viewer-note").await;
+    let hidden = "return [document.querySelector('#quick-add').hidden, \
+                  document.querySelector('#empty-family').hidden];";
+    assert_eq!(browser.eval(hidden).await, json!([true, true]));
+    browser.screenshots("overview-viewer").await;
+
+    // No delete on the transactions page either.
+    browser.goto(&stack.url("/transactions")).await;
+    browser.wait_for_text("#family-line", "Olga's home").await;
+    browser.wait_for_text("#transaction-list", "bread").await;
+    assert_eq!(browser.count("button.delete").await, 0);
+    browser.quit().await;
+}
