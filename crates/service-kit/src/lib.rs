@@ -5,8 +5,9 @@
 //! address of their own ([`metrics`]), request ids and the access log of the
 //! HTTP services (`request_id`, with the `actix` feature) and the shutdown signals;
 //! the dependencies a request waits on, with their deadline ([`dependency`]);
-//! and with the `actix` feature, the contract's problem+json answers
-//! (`problem`) and JSON bodies (`json`).
+//! the `main` of the services that own migrations ([`program`]); and with the
+//! `actix` feature, the contract's problem+json answers (`problem`) and JSON
+//! bodies (`json`).
 
 pub mod dependency;
 pub mod env;
@@ -16,6 +17,7 @@ pub mod json;
 pub mod metrics;
 #[cfg(feature = "actix")]
 pub mod problem;
+pub mod program;
 #[cfg(feature = "actix")]
 pub mod request_id;
 pub mod telemetry;
