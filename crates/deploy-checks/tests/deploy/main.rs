@@ -83,7 +83,9 @@ pub fn settings_for(service: &str) -> BTreeSet<String> {
 /// Whether the service's binary has a `healthcheck` subcommand (a probe usable in
 /// an image without curl).
 pub fn has_healthcheck_subcommand(service: &str) -> bool {
-    deploy_checks::read(&format!("crates/{service}/src/main.rs")).contains("\"healthcheck\"")
+    let main = deploy_checks::read(&format!("crates/{service}/src/main.rs"));
+    // `service_kit::service_main!` gives the binary its `healthcheck` subcommand.
+    main.contains("\"healthcheck\"") || main.contains("service_main!")
 }
 
 /// The required settings are among those the config code reads: the lists above
