@@ -16,10 +16,16 @@
 //! completely. So a hash that has not finished within twice the time a hash
 //! takes on a free core (timed at start) is hedged: the same work also goes to
 //! a thread of normal priority (`SCHED_OTHER`, nice 0), which gets its fair
-//! share of the cores, and the first answer wins. For a moment after that,
+//! share of the cores, and the first answer wins. For ten seconds after that,
 //! new hashes go straight to the normal threads, so a sustained flood does not
 //! make every login wait out the hedge first. A hash whose answer came already
 //! is skipped by a thread that picks it up late.
+//!
+//! A fair share among equals is still not enough under such a flood: the two
+//! actix workers, Redis and the flood's own clients outnumber two hashing
+//! threads. So the request threads run at nice 5
+//! ([`lower_request_thread_priority`]), where a hashing thread weighs three of
+//! them, and logins keep at least half of the cores.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -33,8 +39,27 @@ use crate::error::Error;
 
 /// The longest a request waits for a free hashing thread.
 const QUEUE_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long after a hedge new hashes skip the lowest-priority threads.
-const STARVED_FOR: Duration = Duration::from_secs(1);
+/// How long after a hedge new hashes skip the lowest-priority threads. Long
+/// against the hedge's wait (twice one hash): under a sustained flood only the
+/// first hash after each such period waits out the hedge again.
+const STARVED_FOR: Duration = Duration::from_secs(10);
+/// The nice value of the threads that answer requests: above the fair bcrypt
+/// threads' 0, so those weigh three times a request thread (the kernel's
+/// weights: 1024 at nice 0, 335 at nice 5) and a flood of cheap requests
+/// leaves logins at least half the cores.
+const REQUEST_THREAD_NICE: i32 = 5;
+
+/// Gives the calling thread (an actix worker, which answers requests) a
+/// lower weight than the fair bcrypt threads. A nice value can only be raised
+/// without privileges, which is why requests go down rather than hashes up.
+/// Only weights change: a hash runs on the fair threads only while the idle
+/// ones are starved, so requests still go first whenever cores are free.
+pub fn lower_request_thread_priority() {
+    #[cfg(unix)]
+    if let Err(err) = rustix::process::setpriority_process(None, REQUEST_THREAD_NICE) {
+        tracing::warn!(error = %err, "a request thread keeps its default priority");
+    }
+}
 
 type Job = Box<dyn FnOnce() + Send>;
 

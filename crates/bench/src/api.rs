@@ -90,11 +90,11 @@ impl Identities {
         Self { run: now }
     }
 
-    /// The `index`-th Telegram id of this run (always positive).
+    /// The `index`-th Telegram id of this run (always positive; `index` < 100,000).
     pub fn telegram_id(&self, index: usize) -> i64 {
         self.run
             .rem_euclid(1_000_000_000)
-            .saturating_mul(10_000)
+            .saturating_mul(100_000)
             .saturating_add(index as i64 + 1)
     }
 

@@ -5,7 +5,9 @@
 mod api;
 mod args;
 mod client;
+mod cpu;
 mod criterion_table;
+mod finance;
 mod load;
 mod report;
 mod rss;
@@ -14,11 +16,12 @@ mod scenarios;
 use anyhow::Context;
 use clap::Parser;
 
-use crate::args::{AuthArgs, Cli, Command};
+use crate::args::{AuthArgs, Cli, Command, FinanceArgs};
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Auth(args) => auth(&args),
+        Command::Finance(args) => finance(&args),
         Command::CriterionTable { dir } => {
             print!("{}", criterion_table::render(&dir)?);
             Ok(())
@@ -37,6 +40,15 @@ fn auth(args: &AuthArgs) -> anyhow::Result<()> {
         results.table(),
         results.targets()
     );
+    print!("{markdown}");
+    if let Some(out) = &args.out {
+        std::fs::write(out, &markdown).with_context(|| format!("write {}", out.display()))?;
+    }
+    Ok(())
+}
+
+fn finance(args: &FinanceArgs) -> anyhow::Result<()> {
+    let markdown = finance::run(args)?;
     print!("{markdown}");
     if let Some(out) = &args.out {
         std::fs::write(out, &markdown).with_context(|| format!("write {}", out.display()))?;

@@ -62,7 +62,49 @@ pub struct Results {
     pub flood_me_p99: Option<f64>,
 }
 
-fn mib(kib: u64) -> f64 {
+/// The rows as a Markdown table, the service's memory and the errors seen.
+pub fn table(rows: &[Row], idle: Memory, end: Memory) -> String {
+    let mut out = String::new();
+    out.push_str(
+        "| scenario | load | requests/s | p50 ms | p99 ms | p99.9 ms | errors | peak RSS MiB | notes |\n\
+         |---|---|--:|--:|--:|--:|--:|--:|---|\n",
+    );
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {} |",
+            row.scenario,
+            row.load,
+            rate(row.throughput),
+            row.p50_ms,
+            row.p99_ms,
+            row.p999_ms,
+            row.errors,
+            mib(row.peak_rss_kib),
+            row.note
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nService memory: {:.1} MiB resident when idle (after start-up, before any load); \
+         {:.1} MiB at the end; high-water mark {:.1} MiB (`VmHWM`).",
+        mib(idle.rss_kib),
+        mib(end.rss_kib),
+        mib(end.hwm_kib),
+    );
+    let failing: Vec<&Row> = rows.iter().filter(|r| r.errors > 0).collect();
+    if !failing.is_empty() {
+        out.push_str("\nFirst distinct errors:\n\n");
+        for row in failing {
+            for sample in &row.error_samples {
+                let _ = writeln!(out, "- {} ({}): `{}`", row.scenario, row.load, sample);
+            }
+        }
+    }
+    out
+}
+
+pub fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
@@ -80,7 +122,7 @@ pub fn thousands(value: f64) -> String {
 }
 
 /// Small rates (logins) keep a decimal; large ones get separators.
-fn rate(value: f64) -> String {
+pub fn rate(value: f64) -> String {
     if value < 100.0 {
         format!("{value:.1}")
     } else {
@@ -88,7 +130,7 @@ fn rate(value: f64) -> String {
     }
 }
 
-fn verdict(met: bool) -> &'static str {
+pub fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "**missed**" }
 }
 
@@ -126,44 +168,7 @@ impl Results {
 
     /// The results table and the errors seen, as Markdown.
     pub fn table(&self) -> String {
-        let mut out = String::new();
-        out.push_str(
-            "| scenario | load | requests/s | p50 ms | p99 ms | p99.9 ms | errors | peak RSS MiB | notes |\n\
-             |---|---|--:|--:|--:|--:|--:|--:|---|\n",
-        );
-        for row in &self.rows {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {} |",
-                row.scenario,
-                row.load,
-                rate(row.throughput),
-                row.p50_ms,
-                row.p99_ms,
-                row.p999_ms,
-                row.errors,
-                mib(row.peak_rss_kib),
-                row.note
-            );
-        }
-        let _ = writeln!(
-            out,
-            "\nService memory: {:.1} MiB resident when idle (after start-up, before any load); \
-             {:.1} MiB at the end; high-water mark {:.1} MiB (`VmHWM`).",
-            mib(self.idle.rss_kib),
-            mib(self.end.rss_kib),
-            mib(self.end.hwm_kib),
-        );
-        let failing: Vec<&Row> = self.rows.iter().filter(|r| r.errors > 0).collect();
-        if !failing.is_empty() {
-            out.push_str("\nFirst distinct errors:\n\n");
-            for row in failing {
-                for sample in &row.error_samples {
-                    let _ = writeln!(out, "- {} ({}): `{}`", row.scenario, row.load, sample);
-                }
-            }
-        }
-        out
+        table(&self.rows, self.idle, self.end)
     }
 
     /// The issue's targets, each with what was measured and met or missed.

@@ -1,6 +1,8 @@
 //! PostgreSQL for every Finance Bot service: [`Db`], a pool of connections
 //! with a deadline on every use that closes any connection whose work failed,
-//! and remembers whether the database answered ([`Db::is_up`], [`Db::watch`]);
+//! keeps each thread to the connections it made where it can (see
+//! [`service_kit::thread_slot`]), and remembers whether the database answered
+//! ([`Db::is_up`], [`Db::watch`]);
 //! [`run_migrations`], which applies a service's embedded migrations under an
 //! advisory lock; and [`classify`], which sorts a diesel error into what a
 //! service answers for it.
@@ -30,9 +32,16 @@ pub use diesel_async::pooled_connection::deadpool::{BuildError, PoolError};
 const WATCH_EVERY: Duration = Duration::from_millis(250);
 
 /// A pool of connections with a deadline on every use.
+///
+/// The connections are split into a few shares, one per thread slot (modulo):
+/// a tokio-postgres connection is driven on the thread that made it, so a
+/// request that used a connection of the other actix worker would wake that
+/// worker twice per round trip. A thread whose share has no idle connection
+/// and can make no new one borrows an idle connection of another share rather
+/// than wait.
 #[derive(Clone)]
 pub struct Db {
-    pool: deadpool::Pool<AsyncPgConnection>,
+    shares: Arc<[deadpool::Pool<AsyncPgConnection>]>,
     timeout: Duration,
     /// Whether the last use of the database reached it (see [`Db::is_up`]).
     up: Arc<AtomicBool>,
@@ -53,6 +62,29 @@ impl Db {
     /// ends a statement running past it by itself. Fails only on a pool that
     /// cannot be built.
     pub fn new(url: &str, max_size: usize, timeout: Duration) -> Result<Self, BuildError> {
+        // One share per core (the actix workers) and one for the rest (start-up,
+        // the health watch, background jobs).
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let count = max_size.clamp(1, cores + 1);
+        let shares = (0..count)
+            .map(|i| {
+                // max_size split as evenly as it goes, the first shares taking the rest.
+                let size = max_size / count + usize::from(i < max_size % count);
+                Self::share(url, size.max(1), timeout)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            shares: shares.into(),
+            timeout,
+            up: Arc::new(AtomicBool::new(true)),
+        })
+    }
+
+    fn share(
+        url: &str,
+        max_size: usize,
+        timeout: Duration,
+    ) -> Result<deadpool::Pool<AsyncPgConnection>, BuildError> {
         let mut config = ManagerConfig::default();
         // No `SELECT 1` each time a connection is taken from the pool (a round trip
         // per request): `run` drops a connection whose work failed or was cut off
@@ -80,18 +112,27 @@ impl Db {
         });
         let manager =
             AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
-        let pool = deadpool::Pool::builder(manager)
+        deadpool::Pool::builder(manager)
             .max_size(max_size)
             .wait_timeout(Some(timeout))
             .create_timeout(Some(timeout))
             .recycle_timeout(Some(timeout))
             .runtime(::deadpool::Runtime::Tokio1)
-            .build()?;
-        Ok(Self {
-            pool,
-            timeout,
-            up: Arc::new(AtomicBool::new(true)),
-        })
+            .build()
+    }
+
+    /// The share of the calling thread, or another one's when the thread's own
+    /// has no idle connection and is full while another has one idle.
+    fn share_for_caller(&self) -> &deadpool::Pool<AsyncPgConnection> {
+        let own = &self.shares[service_kit::thread_slot::thread_slot() % self.shares.len()];
+        let status = own.status();
+        if status.available > 0 || status.size < status.max_size {
+            return own;
+        }
+        self.shares
+            .iter()
+            .find(|share| share.status().available > 0)
+            .unwrap_or(own)
     }
 
     /// Runs `f` on a pooled connection; past the deadline the database counts as
@@ -107,7 +148,7 @@ impl Db {
         E: DependencyError + From<PoolError>,
     {
         let work = async {
-            let mut conn = Suspect(Some(self.pool.get().await?));
+            let mut conn = Suspect(Some(self.share_for_caller().get().await?));
             let pooled = conn.0.as_mut().expect("held until released");
             let result = f(&mut **pooled).await;
             let failed = match &result {
@@ -152,15 +193,22 @@ impl Db {
         })
     }
 
-    /// The pool, for the pool gauges.
+    /// The pool (all shares together), for the pool gauges.
     pub fn status(&self) -> PoolStatus {
-        let status = self.pool.status();
-        PoolStatus {
-            max_size: status.max_size,
-            size: status.size,
-            available: status.available,
-            waiting: status.waiting,
-        }
+        self.shares.iter().map(deadpool::Pool::status).fold(
+            PoolStatus {
+                max_size: 0,
+                size: 0,
+                available: 0,
+                waiting: 0,
+            },
+            |sum, share| PoolStatus {
+                max_size: sum.max_size + share.max_size,
+                size: sum.size + share.size,
+                available: sum.available + share.available,
+                waiting: sum.waiting + share.waiting,
+            },
+        )
     }
 
     /// `SELECT 1`, for readiness.

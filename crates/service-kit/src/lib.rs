@@ -21,6 +21,7 @@ pub mod program;
 #[cfg(feature = "actix")]
 pub mod request_id;
 pub mod telemetry;
+pub mod thread_slot;
 
 pub use env::{ConfigError, Env, LogFormat, Secret};
 

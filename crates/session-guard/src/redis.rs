@@ -24,6 +24,7 @@ use redis::{AsyncConnectionConfig, IntoConnectionInfo};
 
 use service_kit::dependency::{Dependency, DependencyError, deadline};
 use service_kit::metrics::PoolStatus;
+use service_kit::thread_slot::thread_slot;
 
 pub type Connection = MultiplexedConnection;
 
@@ -105,18 +106,6 @@ impl Drop for DiscardOnDrop<'_> {
             self.shared.discard_all();
         }
     }
-}
-
-/// The slot of the calling thread. A multiplexed connection's socket is
-/// driven by a task on the runtime of the thread that made it; keeping each
-/// thread (each actix worker) to its own connection keeps every request on its
-/// own thread and lets the requests in flight on it share writes and reads.
-fn thread_slot() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static SLOT: usize = NEXT.fetch_add(1, Ordering::Relaxed);
-    }
-    SLOT.with(|slot| *slot)
 }
 
 impl Redis {
@@ -234,24 +223,5 @@ impl Redis {
             Ok(())
         })
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::thread_slot;
-
-    #[test]
-    fn a_thread_keeps_its_slot_and_threads_get_different_ones() {
-        let mine = thread_slot();
-        assert_eq!(thread_slot(), mine);
-        let others: Vec<usize> = (0..3)
-            .map(|_| std::thread::spawn(thread_slot).join().expect("thread"))
-            .collect();
-        let mut all = others.clone();
-        all.push(mine);
-        all.sort_unstable();
-        all.dedup();
-        assert_eq!(all.len(), 4, "{mine} {others:?}");
     }
 }

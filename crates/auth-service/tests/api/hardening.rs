@@ -444,3 +444,53 @@ async fn after_the_grace_a_rotated_token_is_reuse_again() {
         .await
         .problem(401, "invalid_refresh_token");
 }
+
+/// The nice value of each of this process's threads whose name starts with `prefix`
+/// (Linux truncates thread names to 15 bytes in /proc).
+#[cfg(target_os = "linux")]
+fn nice_of_threads(prefix: &str) -> Vec<i64> {
+    let mut nices = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").expect("/proc/self/task") {
+        let dir = task.expect("task").path();
+        let Ok(comm) = std::fs::read_to_string(dir.join("comm")) else {
+            continue;
+        };
+        if !comm.trim_end().starts_with(prefix) {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
+            continue;
+        };
+        // Fields after the command name, which is in parentheses: nice is the 19th field.
+        let rest = &stat[stat.rfind(')').expect("stat") + 2..];
+        let nice = rest
+            .split(' ')
+            .nth(16)
+            .expect("nice")
+            .parse()
+            .expect("number");
+        nices.push(nice);
+    }
+    nices
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn request_threads_weigh_less_than_the_fair_bcrypt_threads() {
+    let app = spawn_app().await;
+    // The workers start with the server; one answered request proves they run.
+    assert_eq!(app.get("/health").await.status, StatusCode::OK);
+    let workers = nice_of_threads("actix-server wo");
+    assert!(!workers.is_empty(), "no actix worker threads found");
+    assert!(
+        workers.iter().all(|&nice| nice == 5),
+        "request threads' nice values: {workers:?}"
+    );
+    // The hashing threads that take over when the idle ones starve keep nice 0.
+    let fair = nice_of_threads("bcrypt-fair-");
+    assert!(!fair.is_empty(), "no fair bcrypt threads found");
+    assert!(
+        fair.iter().all(|&nice| nice == 0),
+        "fair bcrypt nice: {fair:?}"
+    );
+}
