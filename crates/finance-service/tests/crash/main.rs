@@ -4,7 +4,7 @@
 //! writes, then started again: nothing it answered 2xx for is lost, a client
 //! retrying an `Idempotency-Key` through it records once, and every balance,
 //! budget and report is exact to the minor unit afterwards
-//! (docs/operations.md, "The finance service killed").
+//! (docs/operations.md, "When finance-service is killed").
 
 mod books;
 mod commit_trap;
@@ -540,4 +540,35 @@ async fn wait_for_lock_waiter(db: &TestDatabase) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the request never reached the locked row");
+}
+
+/// The moment a crash makes the most of, without the crash: PostgreSQL
+/// commits, its acknowledgement never reaches the service, and the service
+/// answers 503 at its deadline. The write is recorded all the same — a 503
+/// does not always mean "nothing happened" — and the retried key answers it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_commit_whose_acknowledgement_is_lost_is_a_503_the_key_replays() {
+    let auth = auth().await;
+    let trap = CommitTrap::start(&test_support::host_port(auth.db.url(), 5432)).await;
+    let through_trap = test_support::with_host(auth.db.url(), trap.addr());
+    let service = Service::start(&auth, &[("DATABASE_URL", through_trap)]).await;
+    let token = books::sign_up(&auth, "cid").await;
+    let api = Api::new(&service.base(), &token);
+    let family = Family::create(&api).await;
+    let op = expense(&family, "lost-ack");
+    trap.arm(1);
+    let answer = op.send(&api, &family).await.unwrap();
+    trap.wait_committed(1).await;
+    assert_eq!(
+        (answer.status.as_u16(), answer.code()),
+        (503, "unavailable"),
+        "{}",
+        answer.body
+    );
+    let recorded = books::by_key(&books::list_all(&api, &family).await);
+    let tx = recorded.get("lost-ack").expect("committed despite the 503");
+    let retry = op.send_until_recorded(&api, &family).await;
+    assert!(retry.replayed, "the write's answer, kept with it");
+    assert_eq!(retry.body["id"], tx["id"]);
+    books::check(&api, &family, &[(op, retry.id())], 0, &auth.db).await;
 }
