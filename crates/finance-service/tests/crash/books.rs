@@ -182,8 +182,8 @@ impl Api {
     }
 }
 
-/// Registers a user with the auth service; their access token.
-pub async fn sign_up(auth: &TestAuth, label: &str) -> String {
+/// Registers a user with the auth service; their id and access token.
+pub async fn sign_up(auth: &TestAuth, label: &str) -> (String, String) {
     let email = format!("{label}-{}@example.org", uuid::Uuid::new_v4().simple());
     let answer = reqwest::Client::new()
         .post(auth.endpoint("/api/v1/auth/register"))
@@ -193,7 +193,8 @@ pub async fn sign_up(auth: &TestAuth, label: &str) -> String {
         .expect("register");
     assert_eq!(answer.status(), 201);
     let body: Value = answer.json().await.expect("register answer");
-    body["access_token"].as_str().expect("a token").to_owned()
+    let text = |v: &Value| v.as_str().expect("a string").to_owned();
+    (text(&body["user"]["id"]), text(&body["access_token"]))
 }
 
 #[derive(Debug, Clone)]

@@ -191,7 +191,7 @@ async fn killed_mid_write_it_loses_no_answered_write_and_retried_keys_record_onc
     let trap = CommitTrap::start(&test_support::host_port(auth.db.url(), 5432)).await;
     let through_trap = test_support::with_host(auth.db.url(), trap.addr());
     let mut service = Service::start(&auth, &[("DATABASE_URL", through_trap)]).await;
-    let token = books::sign_up(&auth, "ann").await;
+    let (_, token) = books::sign_up(&auth, "ann").await;
     let family = Arc::new(Family::create(&Api::new(&service.base(), &token)).await);
     let seed = books::seed();
     eprintln!("CRASH_TEST_SEED={seed}");
@@ -416,7 +416,7 @@ async fn a_key_sent_in_a_burst_through_a_kill_records_once() {
     .unwrap();
     drop(conn);
     let mut service = Service::start(&auth, &[("DEPENDENCY_TIMEOUT_MS", "30000".to_owned())]).await;
-    let token = books::sign_up(&auth, "bob").await;
+    let (_, token) = books::sign_up(&auth, "bob").await;
     let family = Arc::new(Family::create(&Api::new(&service.base(), &token)).await);
     let mut recorded: Vec<(Op, String)> = Vec::new();
 
@@ -509,16 +509,27 @@ async fn a_key_sent_in_a_burst_through_a_kill_records_once() {
             burst_answer(&op, &answers.recv().await.unwrap(), &mut created);
             received += 1;
         }
+        let created_before_kill = created.is_some();
         service.restart().await;
+        // Every client retries at once: one record still, the one answered before if any.
         let api = Api::new(&service.base(), &token);
+        let mut retries = burst(&api, &family, &op);
+        for _ in 0..BURST {
+            let answer = retries.recv().await.unwrap();
+            let replayed = answer.as_ref().map(|a| a.status == 201 && a.replayed);
+            assert!(
+                replayed.is_ok_and(|r| r || !created_before_kill),
+                "{when:?}: the answer before the kill again: {answer:?}"
+            );
+            burst_answer(&op, &answer, &mut created);
+        }
         let retry = op.send_until_recorded(&api, &family).await;
         if let Some(id) = &created {
-            assert!(retry.replayed, "{when:?}: answered 201 before the kill");
+            assert!(retry.replayed, "{when:?}: answered 201 before");
             assert_eq!(&retry.id(), id, "{when:?}");
         }
         eprintln!(
-            "burst {i} killed {when:?}: 201 before the kill: {}; the retry replayed: {}",
-            created.is_some(),
+            "burst {i} killed {when:?}: 201 before the kill: {created_before_kill}; a retry replayed it: {}",
             retry.replayed
         );
         recorded.push((op, retry.id()));
@@ -561,7 +572,7 @@ async fn a_commit_whose_acknowledgement_is_lost_is_a_503_the_key_replays() {
     let trap = CommitTrap::start(&test_support::host_port(auth.db.url(), 5432)).await;
     let through_trap = test_support::with_host(auth.db.url(), trap.addr());
     let service = Service::start(&auth, &[("DATABASE_URL", through_trap)]).await;
-    let token = books::sign_up(&auth, "cid").await;
+    let (_, token) = books::sign_up(&auth, "cid").await;
     let api = Api::new(&service.base(), &token);
     let family = Family::create(&api).await;
     let op = expense(&family, "lost-ack");
@@ -580,4 +591,63 @@ async fn a_commit_whose_acknowledgement_is_lost_is_a_503_the_key_replays() {
     assert!(retry.replayed, "the write's answer, kept with it");
     assert_eq!(retry.body["id"], tx["id"]);
     books::check(&api, &family, &[(op, retry.id())], 0, &auth.db).await;
+}
+
+/// Retries of a request whose answer is kept get that answer, even while
+/// another retry holds the key (as concurrent retries after a restart do):
+/// 409 `idempotency_in_flight` is only for a request still running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn retries_of_a_kept_answer_get_it_while_another_retry_holds_the_key() {
+    let auth = auth().await;
+    let service = Service::start(&auth, &[]).await;
+    let (user, token) = books::sign_up(&auth, "dan").await;
+    let api = Api::new(&service.base(), &token);
+    let family = Family::create(&api).await;
+    let op = expense(&family, "kept");
+    let first = op.send(&api, &family).await.unwrap();
+    assert_eq!(first.status, 201, "{}", first.body);
+    // Another retry's hold on the key (the service's lock, taken by the test).
+    let mut other = auth.db.connect().await;
+    other
+        .batch_execute(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('idempotency:{user}:{}:kept', 0))",
+            family.id
+        ))
+        .await
+        .unwrap();
+    let retry = op.send(&api, &family).await.unwrap();
+    assert_eq!(
+        (retry.status.as_u16(), retry.replayed),
+        (201, true),
+        "{}",
+        retry.body
+    );
+    assert_eq!(retry.body, first.body);
+    // A key with no kept answer is still running: 409.
+    let running = expense(&family, "running");
+    other
+        .batch_execute(&format!(
+            "SELECT pg_advisory_xact_lock(hashtextextended('idempotency:{user}:{}:running', 0))",
+            family.id
+        ))
+        .await
+        .unwrap();
+    let answer = running.send(&api, &family).await.unwrap();
+    assert_eq!(
+        (answer.status.as_u16(), answer.code()),
+        (409, "idempotency_in_flight"),
+        "{}",
+        answer.body
+    );
+    other.batch_execute("COMMIT").await.unwrap();
+    let written = running.send(&api, &family).await.unwrap();
+    assert_eq!((written.status.as_u16(), written.replayed), (201, false));
+    books::check(
+        &api,
+        &family,
+        &[(op, first.id()), (running, written.id())],
+        0,
+        &auth.db,
+    )
+    .await;
 }
