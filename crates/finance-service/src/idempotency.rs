@@ -6,8 +6,10 @@
 //! Keys are scoped to the caller and the family. A transaction-scoped advisory
 //! lock on the key makes concurrent requests with one key run one at a time:
 //! the one that gets it runs, the others answer 409 `idempotency_in_flight`
-//! without waiting. 4xx answers are kept too; a 5xx rolls everything back, so
-//! the key is free again.
+//! without waiting — unless the key's answer is already kept: then that
+//! (concurrent retries of a finished request all get its answer). 4xx
+//! answers are kept too; a 5xx rolls everything back, so the key is free
+//! again.
 
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
@@ -142,9 +144,7 @@ pub async fn begin(
             .bind::<Text, _>(&lock_name)
             .get_result(conn)
             .await?;
-    if !locked.locked {
-        return Err(Error::IdempotencyInFlight);
-    }
+    // A kept answer is never changed, so it is read even without the lock.
     let row: Option<Row> = diesel::sql_query(
         "SELECT endpoint, fingerprint, status, body FROM idempotency_keys
          WHERE user_id = $1 AND family_id = $2 AND key = $3",
@@ -160,6 +160,7 @@ pub async fn begin(
         e => Err(e),
     })?;
     match row {
+        None if !locked.locked => Err(Error::IdempotencyInFlight),
         None => Ok(None),
         Some(row) if row.endpoint == request.endpoint && row.fingerprint == request.digest => {
             Ok(Some(Stored {
