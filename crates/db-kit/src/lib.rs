@@ -10,6 +10,10 @@
 //! `Db` is generic over the caller's error type: anything that can say "the
 //! database is unavailable" ([`DependencyError`]) and be made from a pool error.
 
+mod prepared;
+
+pub use prepared::{Prepared, sql};
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;

@@ -158,3 +158,42 @@ async fn each_thread_keeps_to_the_connections_it_made() {
     assert!(second.iter().all(|pid| *pid == second[0]), "{second:?}");
     assert_ne!(first[0], second[0]);
 }
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+#[tokio::test]
+async fn a_statement_made_with_sql_is_prepared_once_per_connection() {
+    let database = TestDatabase::create("dbkit").await;
+    let db = Db::new(database.url(), 1, Duration::from_secs(5)).unwrap();
+    let text = "SELECT $1::bigint AS n";
+    let counts = db
+        .run::<_, TestError, _>(async |conn| {
+            let mut counts = Vec::new();
+            for value in [7_i64, 8, 9] {
+                let row: Count = diesel_async::RunQueryDsl::get_result(
+                    db_kit::sql(text).bind::<diesel::sql_types::BigInt, _>(value),
+                    conn,
+                )
+                .await?;
+                assert_eq!(row.n, value, "the bind reaches the statement");
+                let kept: Count = diesel_async::RunQueryDsl::get_result(
+                    db_kit::sql(
+                        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1",
+                    )
+                    .bind::<diesel::sql_types::Text, _>(text),
+                    conn,
+                )
+                .await?;
+                counts.push(kept.n);
+            }
+            Ok(counts)
+        })
+        .await
+        .unwrap();
+    // Kept by the connection after the first use, and not prepared again.
+    assert_eq!(counts, vec![1, 1, 1]);
+}

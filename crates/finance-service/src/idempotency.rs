@@ -140,12 +140,12 @@ pub async fn begin(
 ) -> Result<Option<Stored>, Error> {
     let lock_name = format!("idempotency:{}:{family}:{}", user.0, key.0);
     let locked: Locked =
-        diesel::sql_query("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked")
+        db_kit::sql("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked")
             .bind::<Text, _>(&lock_name)
             .get_result(conn)
             .await?;
     // A kept answer is never changed, so it is read even without the lock.
-    let row: Option<Row> = diesel::sql_query(
+    let row: Option<Row> = db_kit::sql(
         "SELECT endpoint, fingerprint, status, body FROM idempotency_keys
          WHERE user_id = $1 AND family_id = $2 AND key = $3",
     )
@@ -181,7 +181,7 @@ pub async fn store(
     request: &Fingerprint,
     answer: &Stored,
 ) -> Result<(), Error> {
-    diesel::sql_query(
+    db_kit::sql(
         "INSERT INTO idempotency_keys (user_id, family_id, key, endpoint, fingerprint, status, body)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -202,7 +202,7 @@ pub const KEEP_HOURS: i32 = 48;
 
 /// Forgets keys older than [`KEEP_HOURS`]; run now and then by a background task.
 pub async fn purge_expired(conn: &mut AsyncPgConnection) -> Result<usize, diesel::result::Error> {
-    diesel::sql_query(
+    db_kit::sql(
         "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)",
     )
     .bind::<diesel::sql_types::Integer, _>(KEEP_HOURS)

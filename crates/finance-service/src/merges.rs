@@ -35,7 +35,7 @@ pub async fn apply_pending(state: &AppState) -> Result<usize, Error> {
         .db
         .run(async |conn| {
             Ok::<_, Error>(
-                diesel::sql_query(
+                db_kit::sql(
                     "SELECT m.id, m.from_user, m.into_user FROM user_merges m
                      WHERE NOT EXISTS (SELECT 1 FROM applied_merges a WHERE a.merge_id = m.id)
                      ORDER BY m.id LIMIT 100",
@@ -65,12 +65,11 @@ pub async fn apply_pending(state: &AppState) -> Result<usize, Error> {
 
 /// One merge, in the caller's transaction; `false` when it was applied before.
 async fn apply(conn: &mut AsyncPgConnection, merge: &Merge) -> Result<bool, DieselError> {
-    let claimed = diesel::sql_query(
-        "INSERT INTO applied_merges (merge_id) VALUES ($1) ON CONFLICT DO NOTHING",
-    )
-    .bind::<BigInt, _>(merge.id)
-    .execute(conn)
-    .await?;
+    let claimed =
+        db_kit::sql("INSERT INTO applied_merges (merge_id) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind::<BigInt, _>(merge.id)
+            .execute(conn)
+            .await?;
     if claimed == 0 {
         return Ok(false);
     }
@@ -93,7 +92,7 @@ async fn apply(conn: &mut AsyncPgConnection, merge: &Merge) -> Result<bool, Dies
         "DELETE FROM finance_users WHERE user_id = $1",
     ];
     for statement in statements {
-        diesel::sql_query(statement)
+        db_kit::sql(statement)
             .bind::<SqlUuid, _>(merge.from_user)
             .bind::<SqlUuid, _>(merge.into_user)
             .execute(conn)

@@ -37,7 +37,7 @@ pub struct Account {
 const COLUMNS: &str = "id, name, kind, currency, opening_balance, balance::text AS balance, tx_count, archived, created_at";
 
 pub async fn list(conn: &mut AsyncPgConnection, family: Uuid) -> Result<Vec<Account>, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "SELECT {COLUMNS} FROM accounts WHERE family_id = $1 ORDER BY created_at, id"
     ))
     .bind::<SqlUuid, _>(family)
@@ -53,7 +53,7 @@ pub async fn find(
     lock: bool,
 ) -> Result<Option<Account>, DieselError> {
     let lock = if lock { " FOR UPDATE" } else { "" };
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "SELECT {COLUMNS} FROM accounts WHERE family_id = $1 AND id = $2{lock}"
     ))
     .bind::<SqlUuid, _>(family)
@@ -75,7 +75,7 @@ pub async fn create(
     family: Uuid,
     new: &NewAccount<'_>,
 ) -> Result<Account, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "INSERT INTO accounts (id, family_id, name, kind, currency, opening_balance, balance)
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
     ))
@@ -104,7 +104,7 @@ pub async fn update(
     id: Uuid,
     update: &AccountUpdate<'_>,
 ) -> Result<Account, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "UPDATE accounts SET name = coalesce($2, name), kind = coalesce($3, kind),
              currency = coalesce($4, currency),
              balance = balance + (coalesce($5, opening_balance) - opening_balance),
@@ -129,7 +129,7 @@ pub async fn apply(
     delta: i128,
     count: i64,
 ) -> Result<(), DieselError> {
-    diesel::sql_query("UPDATE accounts SET balance = balance + $2::numeric, tx_count = tx_count + $3 WHERE id = $1")
+    db_kit::sql("UPDATE accounts SET balance = balance + $2::numeric, tx_count = tx_count + $3 WHERE id = $1")
         .bind::<SqlUuid, _>(id)
         .bind::<Text, _>(delta.to_string())
         .bind::<BigInt, _>(count)
@@ -151,7 +151,7 @@ pub async fn delete_unused(
     if account.tx_count > 0 {
         return Ok(Some(false));
     }
-    diesel::sql_query("DELETE FROM accounts WHERE id = $1")
+    db_kit::sql("DELETE FROM accounts WHERE id = $1")
         .bind::<SqlUuid, _>(id)
         .execute(conn)
         .await?;
@@ -173,7 +173,7 @@ pub async fn lock(
         #[allow(dead_code)]
         id: Uuid,
     }
-    let _: Vec<Locked> = diesel::sql_query(
+    let _: Vec<Locked> = db_kit::sql(
         "SELECT id FROM accounts WHERE family_id = $1 AND id = ANY($2) ORDER BY id FOR NO KEY UPDATE",
     )
     .bind::<SqlUuid, _>(family)

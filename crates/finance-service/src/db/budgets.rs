@@ -24,7 +24,7 @@ pub struct Budget {
 const COLUMNS: &str = "id, category_id, amount, currency, rollover";
 
 pub async fn list(conn: &mut AsyncPgConnection, family: Uuid) -> Result<Vec<Budget>, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "SELECT {COLUMNS} FROM budgets WHERE family_id = $1 ORDER BY created_at, id"
     ))
     .bind::<SqlUuid, _>(family)
@@ -37,7 +37,7 @@ pub async fn find(
     family: Uuid,
     id: Uuid,
 ) -> Result<Option<Budget>, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "SELECT {COLUMNS} FROM budgets WHERE family_id = $1 AND id = $2"
     ))
     .bind::<SqlUuid, _>(family)
@@ -55,7 +55,7 @@ pub async fn lock_for_category(
     category: Uuid,
     currency: &str,
 ) -> Result<Option<Budget>, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "SELECT {COLUMNS} FROM budgets WHERE category_id = $1 AND currency = $2 FOR UPDATE"
     ))
     .bind::<SqlUuid, _>(category)
@@ -73,7 +73,7 @@ pub async fn create(
     currency: &str,
     rollover: bool,
 ) -> Result<Budget, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "INSERT INTO budgets (id, family_id, category_id, amount, currency, rollover)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
     ))
@@ -95,7 +95,7 @@ pub async fn update(
     currency: Option<&str>,
     rollover: Option<bool>,
 ) -> Result<Budget, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "UPDATE budgets SET category_id = coalesce($2, category_id), amount = coalesce($3, amount),
              currency = coalesce($4, currency), rollover = coalesce($5, rollover)
          WHERE id = $1 RETURNING {COLUMNS}"
@@ -114,7 +114,7 @@ pub async fn delete(
     family: Uuid,
     id: Uuid,
 ) -> Result<bool, DieselError> {
-    let deleted = diesel::sql_query("DELETE FROM budgets WHERE family_id = $1 AND id = $2")
+    let deleted = db_kit::sql("DELETE FROM budgets WHERE family_id = $1 AND id = $2")
         .bind::<SqlUuid, _>(family)
         .bind::<SqlUuid, _>(id)
         .execute(conn)

@@ -27,7 +27,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     family: Uuid,
 ) -> Result<Vec<Category>, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "SELECT {COLUMNS} FROM categories WHERE family_id = $1 ORDER BY kind, lower(name), id"
     ))
     .bind::<SqlUuid, _>(family)
@@ -40,7 +40,7 @@ pub async fn find(
     family: Uuid,
     id: Uuid,
 ) -> Result<Option<Category>, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "SELECT {COLUMNS} FROM categories WHERE family_id = $1 AND id = $2"
     ))
     .bind::<SqlUuid, _>(family)
@@ -57,7 +57,7 @@ pub async fn create(
     kind: &str,
     parent: Option<Uuid>,
 ) -> Result<Category, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "INSERT INTO categories (id, family_id, name, kind, parent_id) VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
     ))
     .bind::<SqlUuid, _>(Uuid::now_v7())
@@ -77,7 +77,7 @@ pub async fn update(
     parent: Option<Option<Uuid>>,
     archived: Option<bool>,
 ) -> Result<Category, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "UPDATE categories SET name = coalesce($2, name),
              parent_id = CASE WHEN $3 THEN $4 ELSE parent_id END,
              archived = coalesce($5, archived)
@@ -91,7 +91,7 @@ pub async fn update(
     .execute(conn)
     .await
     .and(Ok(()))?;
-    diesel::sql_query(format!("SELECT {COLUMNS} FROM categories WHERE id = $1"))
+    db_kit::sql(format!("SELECT {COLUMNS} FROM categories WHERE id = $1"))
         .bind::<SqlUuid, _>(id)
         .get_result(conn)
         .await
@@ -109,7 +109,7 @@ pub async fn is_ancestor_or_self(
         #[diesel(sql_type = Bool)]
         found: bool,
     }
-    let row: Found = diesel::sql_query(
+    let row: Found = db_kit::sql(
         "WITH RECURSIVE up(id, parent_id) AS (
              SELECT id, parent_id FROM categories WHERE id = $2
              UNION SELECT c.id, c.parent_id FROM categories c JOIN up ON c.id = up.parent_id)
@@ -137,7 +137,7 @@ pub async fn delete_unused(
     // The row is locked first; the uses are read by a second statement, which
     // sees what a writer that held the row committed meanwhile.
     let locked =
-        diesel::sql_query("SELECT id FROM categories WHERE family_id = $1 AND id = $2 FOR UPDATE")
+        db_kit::sql("SELECT id FROM categories WHERE family_id = $1 AND id = $2 FOR UPDATE")
             .bind::<SqlUuid, _>(family)
             .bind::<SqlUuid, _>(id)
             .execute(conn)
@@ -145,7 +145,7 @@ pub async fn delete_unused(
     if locked == 0 {
         return Ok(None);
     }
-    let found: Option<Used> = diesel::sql_query(
+    let found: Option<Used> = db_kit::sql(
         "SELECT (EXISTS (SELECT 1 FROM transactions WHERE category_id = $1)
               OR EXISTS (SELECT 1 FROM budgets WHERE category_id = $1)
               OR EXISTS (SELECT 1 FROM categories s WHERE s.parent_id = $1)) AS used",
@@ -158,7 +158,7 @@ pub async fn delete_unused(
         None => Ok(None),
         Some(Used { used: true }) => Ok(Some(false)),
         Some(Used { used: false }) => {
-            diesel::sql_query("DELETE FROM categories WHERE id = $1")
+            db_kit::sql("DELETE FROM categories WHERE id = $1")
                 .bind::<SqlUuid, _>(id)
                 .execute(conn)
                 .await?;

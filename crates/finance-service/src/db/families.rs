@@ -88,7 +88,7 @@ pub async fn find_holding(
         Hold::Exclusive => " FOR UPDATE OF f",
     };
     let family: Option<Family> =
-        diesel::sql_query(format!("{SELECT} WHERE f.id = $1 AND m.user_id = $2{lock}"))
+        db_kit::sql(format!("{SELECT} WHERE f.id = $1 AND m.user_id = $2{lock}"))
             .bind::<SqlUuid, _>(family)
             .bind::<SqlUuid, _>(user.0)
             .get_result(conn)
@@ -102,7 +102,7 @@ pub async fn list_for_user(
     conn: &mut AsyncPgConnection,
     user: UserId,
 ) -> Result<Vec<Family>, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "{SELECT} WHERE m.user_id = $1 ORDER BY f.created_at, f.id"
     ))
     .bind::<SqlUuid, _>(user.0)
@@ -121,12 +121,11 @@ pub async fn user_is_known(
     conn: &mut AsyncPgConnection,
     user: UserId,
 ) -> Result<bool, DieselError> {
-    let row: Exists = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM finance_users WHERE user_id = $1) AS exists",
-    )
-    .bind::<SqlUuid, _>(user.0)
-    .get_result(conn)
-    .await?;
+    let row: Exists =
+        db_kit::sql("SELECT EXISTS (SELECT 1 FROM finance_users WHERE user_id = $1) AS exists")
+            .bind::<SqlUuid, _>(user.0)
+            .get_result(conn)
+            .await?;
     Ok(row.exists)
 }
 
@@ -146,7 +145,7 @@ pub async fn create(
     owner_name: Option<&str>,
 ) -> Result<Family, DieselError> {
     let id = Uuid::now_v7();
-    diesel::sql_query(
+    db_kit::sql(
         "INSERT INTO families (id, name, base_currency, time_zone, month_start_day) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind::<SqlUuid, _>(id)
@@ -190,7 +189,7 @@ async fn add_default_categories(
     let ids: Vec<Uuid> = DEFAULT_CATEGORIES.iter().map(|_| Uuid::now_v7()).collect();
     let kinds: Vec<&str> = DEFAULT_CATEGORIES.iter().map(|(k, _)| k.as_str()).collect();
     let names: Vec<&str> = DEFAULT_CATEGORIES.iter().map(|(_, n)| *n).collect();
-    diesel::sql_query(
+    db_kit::sql(
         "INSERT INTO categories (id, family_id, kind, name)
          SELECT id, $1, kind, name FROM unnest($2::uuid[], $3::text[], $4::text[]) AS t(id, kind, name)",
     )
@@ -213,7 +212,7 @@ pub async fn create_personal(
 ) -> Result<(), DieselError> {
     conn.transaction::<_, DieselError, _>(async |conn| {
         let family_id = Uuid::now_v7();
-        let inserted = diesel::sql_query(
+        let inserted = db_kit::sql(
             "INSERT INTO finance_users (user_id, personal_family_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
         .bind::<SqlUuid, _>(user.0)
@@ -223,7 +222,7 @@ pub async fn create_personal(
         if inserted == 0 {
             return Ok(());
         }
-        diesel::sql_query(
+        db_kit::sql(
             "INSERT INTO families (id, name, base_currency, time_zone) VALUES ($1, 'Personal', $2, 'UTC')",
         )
         .bind::<SqlUuid, _>(family_id)
@@ -252,7 +251,7 @@ pub async fn update(
     family: Uuid,
     update: &FamilyUpdate<'_>,
 ) -> Result<(), DieselError> {
-    diesel::sql_query(
+    db_kit::sql(
         "UPDATE families SET name = coalesce($2, name), base_currency = coalesce($3, base_currency),
              time_zone = coalesce($4, time_zone), month_start_day = coalesce($5, month_start_day)
          WHERE id = $1",
@@ -273,11 +272,10 @@ pub async fn update(
 /// Whether PostgreSQL knows the time zone `name` too: local days are computed
 /// there (`AT TIME ZONE`), so a zone must be known to both.
 pub async fn zone_is_known(conn: &mut AsyncPgConnection, name: &str) -> Result<bool, DieselError> {
-    let row: Exists = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS exists",
-    )
-    .bind::<Text, _>(name)
-    .get_result(conn)
-    .await?;
+    let row: Exists =
+        db_kit::sql("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS exists")
+            .bind::<Text, _>(name)
+            .get_result(conn)
+            .await?;
     Ok(row.exists)
 }

@@ -31,7 +31,7 @@ pub struct Goal {
 const COLUMNS: &str = "id, name, target, currency, deadline, saved::text AS saved, created_at";
 
 pub async fn list(conn: &mut AsyncPgConnection, family: Uuid) -> Result<Vec<Goal>, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "SELECT {COLUMNS} FROM goals WHERE family_id = $1 ORDER BY created_at, id"
     ))
     .bind::<SqlUuid, _>(family)
@@ -46,7 +46,7 @@ pub async fn find(
     lock: bool,
 ) -> Result<Option<Goal>, DieselError> {
     let lock = if lock { " FOR UPDATE" } else { "" };
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "SELECT {COLUMNS} FROM goals WHERE family_id = $1 AND id = $2{lock}"
     ))
     .bind::<SqlUuid, _>(family)
@@ -64,7 +64,7 @@ pub async fn create(
     currency: &str,
     deadline: Option<time::Date>,
 ) -> Result<Goal, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "INSERT INTO goals (id, family_id, name, target, currency, deadline)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
     ))
@@ -86,7 +86,7 @@ pub async fn update(
     target: Option<i64>,
     deadline: Option<Option<time::Date>>,
 ) -> Result<Goal, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "UPDATE goals SET name = coalesce($2, name), target = coalesce($3, target),
              deadline = CASE WHEN $4 THEN $5 ELSE deadline END
          WHERE id = $1 RETURNING {COLUMNS}"
@@ -105,7 +105,7 @@ pub async fn delete(
     family: Uuid,
     id: Uuid,
 ) -> Result<bool, DieselError> {
-    let deleted = diesel::sql_query("DELETE FROM goals WHERE family_id = $1 AND id = $2")
+    let deleted = db_kit::sql("DELETE FROM goals WHERE family_id = $1 AND id = $2")
         .bind::<SqlUuid, _>(family)
         .bind::<SqlUuid, _>(id)
         .execute(conn)
@@ -137,7 +137,7 @@ pub async fn contribute(
     by: UserId,
 ) -> Result<Option<Contribution>, DieselError> {
     let moved =
-        diesel::sql_query("UPDATE goals SET saved = saved + $2 WHERE id = $1 AND saved + $2 >= 0")
+        db_kit::sql("UPDATE goals SET saved = saved + $2 WHERE id = $1 AND saved + $2 >= 0")
             .bind::<SqlUuid, _>(goal)
             .bind::<BigInt, _>(amount)
             .execute(conn)
@@ -145,7 +145,7 @@ pub async fn contribute(
     if moved == 0 {
         return Ok(None);
     }
-    diesel::sql_query(
+    db_kit::sql(
         "INSERT INTO goal_contributions (id, goal_id, amount, note, created_by) VALUES ($1, $2, $3, $4, $5)
          RETURNING id, amount, note, created_by, created_at",
     )

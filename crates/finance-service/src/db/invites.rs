@@ -30,7 +30,7 @@ pub async fn create(
     created_by: UserId,
     expires_at: OffsetDateTime,
 ) -> Result<(), DieselError> {
-    diesel::sql_query(
+    db_kit::sql(
         "INSERT INTO invites (code_hash, family_id, role, created_by, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind::<Bytea, _>(code_hash)
@@ -57,7 +57,7 @@ pub async fn lock(
     conn: &mut AsyncPgConnection,
     code_hash: &[u8],
 ) -> Result<Option<(Invite, bool)>, DieselError> {
-    let row: Option<LockedInvite> = diesel::sql_query(
+    let row: Option<LockedInvite> = db_kit::sql(
         "SELECT family_id, role, expires_at, used_at IS NOT NULL AS used FROM invites WHERE code_hash = $1 FOR UPDATE",
     )
     .bind::<Bytea, _>(code_hash)
@@ -72,7 +72,7 @@ pub async fn mark_used(
     code_hash: &[u8],
     user: UserId,
 ) -> Result<(), DieselError> {
-    diesel::sql_query("UPDATE invites SET used_by = $2, used_at = now() WHERE code_hash = $1")
+    db_kit::sql("UPDATE invites SET used_by = $2, used_at = now() WHERE code_hash = $1")
         .bind::<Bytea, _>(code_hash)
         .bind::<SqlUuid, _>(user.0)
         .execute(conn)

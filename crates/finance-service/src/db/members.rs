@@ -32,7 +32,7 @@ pub async fn add(
     role: Role,
     display_name: Option<&str>,
 ) -> Result<bool, DieselError> {
-    let added = diesel::sql_query(
+    let added = db_kit::sql(
         "INSERT INTO members (family_id, user_id, role, display_name) VALUES ($1, $2, $3, $4)
          ON CONFLICT (family_id, user_id) DO NOTHING",
     )
@@ -46,7 +46,7 @@ pub async fn add(
 }
 
 pub async fn list(conn: &mut AsyncPgConnection, family: Uuid) -> Result<Vec<Member>, DieselError> {
-    diesel::sql_query(
+    db_kit::sql(
         "SELECT user_id, display_name, role, joined_at FROM members WHERE family_id = $1 ORDER BY joined_at, user_id",
     )
     .bind::<SqlUuid, _>(family)
@@ -60,7 +60,7 @@ pub async fn lock(
     family: Uuid,
     user: Uuid,
 ) -> Result<Option<Member>, DieselError> {
-    diesel::sql_query(
+    db_kit::sql(
         "SELECT user_id, display_name, role, joined_at FROM members WHERE family_id = $1 AND user_id = $2 FOR UPDATE",
     )
     .bind::<SqlUuid, _>(family)
@@ -79,7 +79,7 @@ struct Count {
 /// How many owners the family has, with their rows locked: two owners
 /// stepping down at once cannot both pass the "another owner remains" check.
 pub async fn lock_owners(conn: &mut AsyncPgConnection, family: Uuid) -> Result<i64, DieselError> {
-    let rows: Vec<Count> = diesel::sql_query(
+    let rows: Vec<Count> = db_kit::sql(
         "SELECT 1::bigint AS count FROM members WHERE family_id = $1 AND role = 'owner' FOR UPDATE",
     )
     .bind::<SqlUuid, _>(family)
@@ -94,7 +94,7 @@ pub async fn set_role(
     user: Uuid,
     role: Role,
 ) -> Result<(), DieselError> {
-    diesel::sql_query("UPDATE members SET role = $3 WHERE family_id = $1 AND user_id = $2")
+    db_kit::sql("UPDATE members SET role = $3 WHERE family_id = $1 AND user_id = $2")
         .bind::<SqlUuid, _>(family)
         .bind::<SqlUuid, _>(user)
         .bind::<Text, _>(role.as_str())
@@ -108,7 +108,7 @@ pub async fn remove(
     family: Uuid,
     user: Uuid,
 ) -> Result<(), DieselError> {
-    diesel::sql_query("DELETE FROM members WHERE family_id = $1 AND user_id = $2")
+    db_kit::sql("DELETE FROM members WHERE family_id = $1 AND user_id = $2")
         .bind::<SqlUuid, _>(family)
         .bind::<SqlUuid, _>(user)
         .execute(conn)

@@ -19,7 +19,7 @@ pub struct Delta<'a> {
 
 /// Adds `delta.amount` (negative to take away) to its day's total.
 pub async fn add(conn: &mut AsyncPgConnection, delta: &Delta<'_>) -> Result<(), DieselError> {
-    diesel::sql_query(
+    db_kit::sql(
         "INSERT INTO daily_totals (family_id, local_date, category_id, currency, total)
          VALUES ($1, $2, $3, $4, $5::numeric)
          ON CONFLICT (family_id, local_date, category_id, currency)
@@ -55,7 +55,7 @@ pub async fn between(
     from: time::Date,
     to: time::Date,
 ) -> Result<Vec<CategoryTotal>, DieselError> {
-    diesel::sql_query(
+    db_kit::sql(
         "SELECT category_id, currency, sum(total)::text AS total FROM daily_totals
          WHERE family_id = $1 AND local_date BETWEEN $2 AND $3
            AND (cardinality($4::uuid[]) = 0 OR category_id = ANY($4))
@@ -76,7 +76,7 @@ pub async fn move_to_time_zone(
     family: Uuid,
     zone: &str,
 ) -> Result<(), DieselError> {
-    diesel::sql_query(
+    db_kit::sql(
         "UPDATE transactions SET local_date = (occurred_at AT TIME ZONE $2)::date
          WHERE family_id = $1 AND local_date <> (occurred_at AT TIME ZONE $2)::date",
     )
@@ -84,11 +84,11 @@ pub async fn move_to_time_zone(
     .bind::<Text, _>(zone)
     .execute(conn)
     .await?;
-    diesel::sql_query("DELETE FROM daily_totals WHERE family_id = $1")
+    db_kit::sql("DELETE FROM daily_totals WHERE family_id = $1")
         .bind::<SqlUuid, _>(family)
         .execute(conn)
         .await?;
-    diesel::sql_query(
+    db_kit::sql(
         "INSERT INTO daily_totals (family_id, local_date, category_id, currency, total)
          SELECT family_id, local_date, category_id, currency, sum(amount)
          FROM transactions WHERE family_id = $1 AND category_id IS NOT NULL

@@ -57,7 +57,7 @@ pub async fn find(
     lock: bool,
 ) -> Result<Option<Transaction>, DieselError> {
     let lock = if lock { " FOR UPDATE" } else { "" };
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "SELECT {COLUMNS} FROM transactions t WHERE t.family_id = $1 AND t.id = $2{lock}"
     ))
     .bind::<SqlUuid, _>(family)
@@ -88,7 +88,7 @@ pub async fn insert(
     fields: &Fields<'_>,
     created_by: Uuid,
 ) -> Result<Transaction, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "WITH t AS (INSERT INTO transactions (id, family_id, kind, account_id, to_account_id, amount, currency,
              to_amount, category_id, occurred_at, local_date, note, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ($10 AT TIME ZONE $11)::date, $12, $13) RETURNING *)
@@ -118,7 +118,7 @@ pub async fn update(
     time_zone: &str,
     fields: &Fields<'_>,
 ) -> Result<Transaction, DieselError> {
-    diesel::sql_query(format!(
+    db_kit::sql(format!(
         "WITH t AS (UPDATE transactions SET account_id = $2, to_account_id = $3, amount = $4, currency = $5,
              to_amount = $6, category_id = $7, occurred_at = $8, local_date = ($8 AT TIME ZONE $9)::date,
              note = $10, updated_at = now()
@@ -140,7 +140,7 @@ pub async fn update(
 }
 
 pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), DieselError> {
-    diesel::sql_query("DELETE FROM transactions WHERE id = $1")
+    db_kit::sql("DELETE FROM transactions WHERE id = $1")
         .bind::<SqlUuid, _>(id)
         .execute(conn)
         .await?;
@@ -193,6 +193,8 @@ pub async fn list(
             "SELECT {COLUMNS} FROM transactions t WHERE ($2::uuid IS NULL OR TRUE) AND {conditions} {order}"
         )
     };
+    // Planned for the values given each time (an unnamed statement): which
+    // filters are present decides the plan.
     diesel::sql_query(query)
         .bind::<SqlUuid, _>(family)
         .bind::<Nullable<SqlUuid>, _>(filter.account_id)
