@@ -85,6 +85,11 @@ impl Browser {
                     "--window-size=1280,900",
                     format!("--user-data-dir={}", profile.display()),
                 ],
+                // Downloads land in the profile, without asking.
+                "prefs": {
+                    "download.default_directory": profile.join("downloads").display().to_string(),
+                    "download.prompt_for_download": false,
+                },
             }),
         );
         let url = format!("http://127.0.0.1:{port}");
@@ -268,6 +273,44 @@ impl Browser {
             .execute(script, Vec::new())
             .await
             .expect("execute")
+    }
+
+    /// Picks `value` in the select `css`, as a person would (a `change` event follows).
+    pub async fn select(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
+                 s.dispatchEvent(new Event('change', {bubbles: true})); return s.value;",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .expect("select");
+    }
+
+    /// Waits for a finished download whose file name starts with `prefix`; its text.
+    pub async fn downloaded(&self, prefix: &str) -> (String, String) {
+        let dir = self.profile.join("downloads");
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let found = std::fs::read_dir(&dir).ok().and_then(|entries| {
+                entries.flatten().find_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    // Chromium writes `.crdownload` until the file is whole.
+                    (name.starts_with(prefix) && !name.ends_with(".crdownload")).then_some(name)
+                })
+            });
+            if let Some(name) = found {
+                let text = std::fs::read_to_string(dir.join(&name)).expect("read the download");
+                return (name, text);
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no download {prefix}… in {}",
+                dir.display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Ends the browser session; `Drop` then stops chromedriver and cleans up.

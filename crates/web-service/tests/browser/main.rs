@@ -896,3 +896,319 @@ async fn a_viewer_sees_the_family_without_the_forms() {
     assert_eq!(browser.count("button.delete").await, 0);
     browser.quit().await;
 }
+
+/// Clicks the button `button` (CSS) of the list item in `list` that says `text`.
+async fn click_in_item(browser: &Browser, list: &str, text: &str, button: &str) {
+    let script = format!(
+        "const item = [...document.querySelectorAll('{list} > li')].find((li) => \
+         li.textContent.includes({text:?})); if (!item) return false; \
+         item.querySelector('{button}').click(); return true;"
+    );
+    browser.wait_for_text(list, text).await;
+    assert_eq!(browser.eval(&script).await, true, "{button} of {text}");
+}
+
+/// Picks the option of `select` whose text starts with `text`.
+async fn select_text(browser: &Browser, select: &str, text: &str) {
+    browser.find(select).await;
+    let script = format!(
+        "const s = document.querySelector('{select}'); \
+         const o = [...s.options].find((o) => o.text === {text:?}) \
+         || [...s.options].find((o) => o.text.startsWith({text:?})); \
+         if (!o) return false; s.value = o.value; \
+         s.dispatchEvent(new Event('change', {{bubbles: true}})); return true;"
+    );
+    assert_eq!(browser.eval(&script).await, true, "{select}: {text}");
+}
+
+async fn data_state(browser: &Browser, css: &str) -> Value {
+    browser
+        .eval(&format!(
+            "return document.querySelector('{css}').dataset.state;"
+        ))
+        .await
+}
+
+#[tokio::test]
+async fn a_family_of_two_runs_its_money_from_two_browsers() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let ann_address = email("ann");
+    stack.register_directly(&ann_address).await;
+    let ann = Browser::start().await;
+
+    // Ann names her family and invites Ben as a member.
+    ann.goto(&stack.url("/login?next=%2Ffamily")).await;
+    log_in(&ann, &ann_address, PASSWORD).await;
+    ann.wait_for_path("/family").await;
+    ann.wait_for_text("#member-list", "(you)").await;
+    ann.wait_visible("#app-nav").await;
+    ann.fill("#settings-name", "Ann's home").await;
+    ann.fill("#settings-payday", "31").await;
+    ann.click("#settings-form button[type=submit]").await;
+    ann.wait_for_text("#settings-payday-error", "1 to 28").await;
+    ann.fill("#settings-payday", "1").await;
+    ann.click("#settings-form button[type=submit]").await;
+    ann.wait_for_text("#status", "Saved the settings").await;
+    ann.wait_for_text("#family-line", "Ann's home").await;
+    ann.select("#invite-role", "member").await;
+    ann.click("#invite-form button[type=submit]").await;
+    ann.wait_visible("#invite").await;
+    let link = ann.value("#invite-link").await;
+    assert!(
+        link.starts_with(&stack.url("/join?code=")),
+        "a link to this site: {link}"
+    );
+    let code = link.rsplit_once('=').unwrap().1.to_owned();
+    assert_eq!(
+        ann.value("#invite-telegram").await,
+        format!("/start join_{code}")
+    );
+    ann.screenshots("family").await;
+
+    // Ben opens the link without an account: he signs up and comes back to join.
+    let ben_address = email("ben");
+    let ben = Browser::start().await;
+    ben.goto(&link).await;
+    ben.wait_visible("#need-account").await;
+    ben.screenshots("join-signed-out").await;
+    ben.click("#signup-link").await;
+    ben.wait_for_path("/signup").await;
+    ben.fill("#display_name", "Ben").await;
+    ben.fill("#email", &ben_address).await;
+    ben.fill("#password", PASSWORD).await;
+    ben.click("#signup-form button[type=submit]").await;
+    ben.wait_for_path("/join?code=").await;
+    ben.wait_visible("#confirm").await;
+    ben.click("#join-button").await;
+    ben.wait_for_text("#result-text", "You are in Ann's home, as a member")
+        .await;
+    ben.screenshots("join").await;
+    ben.click("#to-overview").await;
+    ben.wait_for_text("#family-line", "Ann's home").await;
+    ann.goto(&stack.url("/family")).await;
+    ann.wait_for_text("#member-list", "Ben").await;
+
+    // Ann sets up two accounts, a subcategory, and a budget.
+    ann.goto(&stack.url("/accounts")).await;
+    ann.wait_visible("#account-form").await;
+    ann.fill("#account-name", "Wallet").await;
+    ann.fill("#account-opening", "100").await;
+    ann.click("#account-form button[type=submit]").await;
+    ann.wait_for_text("#account-rows", "Wallet").await;
+    ann.fill("#account-name", "Dollars").await;
+    ann.fill("#account-currency", "usd").await;
+    ann.fill("#account-opening", "50,5").await;
+    ann.click("#account-form button[type=submit]").await;
+    ann.wait_for_text("#account-rows", "Dollars").await;
+    ann.wait_for_text("#account-rows", "$50.50").await;
+    ann.fill("#category-name", "Snacks").await;
+    select_text(&ann, "#category-parent", "Groceries").await;
+    ann.click("#category-form button[type=submit]").await;
+    ann.wait_for_text("#expense-tree li li", "Snacks").await;
+    ann.click("#expense-tree button[aria-label='Rename Snacks']")
+        .await;
+    ann.fill("#rename-category-name", "Sweets").await;
+    ann.click("#expense-tree form button[type=submit]").await;
+    ann.wait_for_text("#status", "Renamed Snacks to Sweets")
+        .await;
+    ann.wait_for_text("#expense-tree li li", "Sweets").await;
+    ann.screenshots("accounts").await;
+
+    ann.goto(&stack.url("/budgets")).await;
+    ann.wait_visible("#budget-form").await;
+    select_text(&ann, "#budget-category", "Groceries").await;
+    ann.fill("#budget-limit", "20").await;
+    ann.click("#budget-form button[type=submit]").await;
+    ann.wait_for_text("#budget-list", "0% spent").await;
+    ann.wait_for_text("#budget-rows", "€20.00").await;
+
+    // Both record: Ben an expense typed as he writes it, Ann one more and a
+    // transfer between currencies.
+    ben.goto(&stack.url("/transactions")).await;
+    ben.wait_visible("#add").await;
+    ben.fill("#add-amount", "12,50").await;
+    select_text(&ben, "#add-account", "Wallet").await;
+    select_text(&ben, "#add-category", "Groceries").await;
+    ben.fill("#add-note", "market").await;
+    ben.click("#add-form button[type=submit]").await;
+    ben.wait_for_text("#status", "Recorded").await;
+    ben.wait_for_text("#transaction-list", "market").await;
+
+    ann.goto(&stack.url("/transactions")).await;
+    ann.wait_for_text("#transaction-list", "market").await;
+    ann.fill("#add-amount", "5").await;
+    select_text(&ann, "#add-account", "Wallet").await;
+    select_text(&ann, "#add-category", "Groceries").await;
+    ann.fill("#add-note", "bakery").await;
+    ann.click("#add-form button[type=submit]").await;
+    ann.wait_for_text("#transaction-list", "bakery").await;
+    ann.select("#add-kind", "transfer").await;
+    ann.wait_visible("#add-to").await;
+    select_text(&ann, "#add-account", "Wallet").await;
+    select_text(&ann, "#add-to", "Dollars").await;
+    ann.wait_visible("#add-to-amount").await;
+    ann.fill("#add-amount", "10").await;
+    ann.click("#add-form button[type=submit]").await;
+    ann.wait_for_text("#add-to-amount-error", "amount").await;
+    ann.fill("#add-to-amount", "11,20").await;
+    ann.click("#add-form button[type=submit]").await;
+    ann.wait_for_text("#transaction-list", "Transfer Wallet → Dollars")
+        .await;
+    ann.wait_for_count("#transaction-list > li", 3).await;
+
+    ann.goto(&stack.url("/budgets")).await;
+    ann.wait_for_text("#budget-list", "Nearly spent: 87%").await;
+    assert_eq!(data_state(&ann, "#budget-list .budget").await, "warning");
+
+    // Ann corrects Ben's expense in place: the budget goes red.
+    ann.goto(&stack.url("/transactions")).await;
+    click_in_item(&ann, "#transaction-list", "market", "button.edit").await;
+    ann.wait_visible("#edit-amount").await;
+    assert_eq!(ann.value("#edit-amount").await, "12.50");
+    ann.fill("#edit-amount", "16").await;
+    ann.fill("#edit-note", "market, corrected").await;
+    ann.click("#transaction-list form button[type=submit]")
+        .await;
+    ann.wait_for_text("#status", "Saved").await;
+    ann.wait_for_text("#transaction-list", "market, corrected")
+        .await;
+    ann.wait_for_text("#transaction-list", "16.00").await;
+
+    // The filters: transfers only, then everything again.
+    ann.select("#filter-kind", "transfer").await;
+    ann.click("#filter-form button[type=submit]").await;
+    ann.wait_for_count("#transaction-list > li", 1).await;
+    assert!(ann.text("#transaction-list").await.contains("Transfer"));
+    ann.click("#filter-clear").await;
+    ann.wait_for_count("#transaction-list > li", 3).await;
+    ann.screenshots("transactions-edit").await;
+
+    ann.goto(&stack.url("/budgets")).await;
+    ann.wait_for_text("#budget-list", "Over budget: 105%").await;
+    assert_eq!(data_state(&ann, "#budget-list .budget").await, "over");
+
+    // Ann deletes her own: back to amber.
+    ann.goto(&stack.url("/transactions")).await;
+    click_in_item(&ann, "#transaction-list", "bakery", "button.delete").await;
+    ann.wait_for_text("#transaction-list", "Really delete?")
+        .await;
+    click_in_item(&ann, "#transaction-list", "bakery", "button.delete").await;
+    ann.wait_for_text("#status", "Deleted").await;
+    ann.wait_for_count("#transaction-list > li", 2).await;
+    ann.goto(&stack.url("/budgets")).await;
+    ann.wait_for_text("#budget-list", "Nearly spent: 80%").await;
+    assert_eq!(data_state(&ann, "#budget-list .budget").await, "warning");
+    ann.screenshots("budgets").await;
+
+    // A goal, and Ben puts money towards it.
+    ann.goto(&stack.url("/goals")).await;
+    ann.wait_visible("#goal-form").await;
+    ann.fill("#goal-name", "Bike").await;
+    ann.fill("#goal-target", "200").await;
+    ann.click("#goal-form button[type=submit]").await;
+    ann.wait_for_text("#goal-list", "0% saved").await;
+    ben.goto(&stack.url("/goals")).await;
+    click_in_item(&ben, "#goal-list", "Bike", "button.contribute").await;
+    ben.fill("#goal-list form input[name=amount]", "50").await;
+    ben.click("#goal-list form button[type=submit]").await;
+    ben.wait_for_text("#status", "Put €50.00 towards Bike")
+        .await;
+    ben.wait_for_text("#goal-list", "25% saved").await;
+    ben.wait_for_text("#goal-list", "€50.00 of €200.00").await;
+    ben.screenshots("goals").await;
+
+    // The report reads the same totals: 16.00 spent, the transfer in neither.
+    ann.goto(&stack.url("/reports")).await;
+    let spent = "#summary .report-currency[data-currency='EUR'] td[data-total='expense']";
+    ann.wait_for_text(spent, "16.00").await;
+    ann.wait_for_text(
+        "#summary .report-currency[data-currency='EUR'] td[data-total='income']",
+        "0.00",
+    )
+    .await;
+    let chart = "return document.querySelector('#summary svg').textContent;";
+    let chart = ann.eval(chart).await;
+    assert!(
+        chart.as_str().unwrap().contains("Groceries") && chart.as_str().unwrap().contains("€16.00"),
+        "{chart}"
+    );
+    ann.wait_for_text("#months tbody tr:last-child .expense", "16.00")
+        .await;
+    assert_eq!(ann.count("#months tbody tr").await, 12);
+    ann.screenshots("reports").await;
+
+    // The CSV of the period, as the API gives it.
+    let from = ann.value("#period-from").await;
+    let to = ann.value("#period-to").await;
+    ann.click("#download-csv").await;
+    ann.wait_for_text("#csv-status", "Downloaded").await;
+    let (name, csv) = ann.downloaded("transactions-").await;
+    assert_eq!(name, format!("transactions-{from}-{to}.csv"));
+    let (token, _) = log_in_elsewhere(&stack, &ann_address).await;
+    let families = finance_get(&stack, &token, "/families").await;
+    let family = families["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Ann's home")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let expected = client()
+        .get(format!(
+            "{}/api/v1/families/{family}/reports/transactions.csv?from={from}&to={to}",
+            stack.finance
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv, expected);
+    assert!(
+        csv.contains("16.00") && csv.contains("market, corrected"),
+        "{csv}"
+    );
+
+    // Ann makes Ben a viewer while his page still offers the form: the API's 403
+    // is said in words, and after a reload the controls are gone.
+    ben.goto(&stack.url("/transactions")).await;
+    ben.wait_visible("#add").await;
+    ann.goto(&stack.url("/family")).await;
+    let demote = "const item = [...document.querySelectorAll('#member-list > li')].find((li) => \
+                  li.textContent.includes('Ben')); item.querySelector('select').value = 'viewer'; \
+                  item.querySelector('button').click(); return true;";
+    ann.wait_for_text("#member-list", "Ben").await;
+    ann.eval(demote).await;
+    ann.wait_for_text("#status", "Ben is a viewer now").await;
+    ben.fill("#add-amount", "3").await;
+    select_text(&ben, "#add-category", "Groceries").await;
+    ben.click("#add-form button[type=submit]").await;
+    ben.wait_for_text("#add-form .form-error", "does not allow this")
+        .await;
+    ben.goto(&stack.url("/transactions")).await;
+    ben.wait_for_text("#transaction-list", "market").await;
+    let hidden = "return document.querySelector('#add').hidden;";
+    assert_eq!(ben.eval(hidden).await, true);
+    assert_eq!(ben.count("#transaction-list button").await, 0);
+    ben.goto(&stack.url("/goals")).await;
+    ben.wait_for_text("#goal-list", "Bike").await;
+    assert_eq!(ben.count("#goal-list button").await, 0);
+    ben.goto(&stack.url("/budgets")).await;
+    ben.wait_for_text("#budget-list", "80%").await;
+    assert_eq!(ben.count("#budget-rows button").await, 0);
+    ben.goto(&stack.url("/accounts")).await;
+    ben.wait_for_text("#account-rows", "Wallet").await;
+    assert_eq!(
+        ben.count("#account-rows button, #expense-tree button")
+            .await,
+        0
+    );
+    ben.screenshots("accounts-viewer").await;
+    ben.quit().await;
+    ann.quit().await;
+}
