@@ -59,12 +59,11 @@ function accountRow(a) {
     );
     actions.append(buttons);
   }
-  row.append(
-    name,
-    el("td", formatMoney(a.opening_balance, a.currency), "num"),
-    el("td", formatMoney(a.balance, a.currency), "num balance"),
-    actions,
-  );
+  const opening = el("td", formatMoney(a.opening_balance, a.currency), "num");
+  opening.dataset.label = "Opening balance";
+  const balance = el("td", formatMoney(a.balance, a.currency), "num balance");
+  balance.dataset.label = "Balance";
+  row.append(name, opening, balance, actions);
   return row;
 }
 

@@ -73,7 +73,11 @@ function budgetRow(b) {
     buttons.append(rowButton("Change", `Change the budget for ${categoryName(b.category_id)}`, () => editBudget(b, row)), remove);
     actions.append(buttons);
   }
-  row.append(name, el("td", formatMoney(b.limit, b.currency), "num"), el("td", b.rollover ? "Yes" : "No"), actions);
+  const limit = el("td", formatMoney(b.limit, b.currency), "num");
+  limit.dataset.label = "A month";
+  const rollover = el("td", b.rollover ? "Yes" : "No");
+  rollover.dataset.label = "Rollover";
+  row.append(name, limit, rollover, actions);
   return row;
 }
 

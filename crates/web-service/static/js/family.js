@@ -41,8 +41,8 @@ export async function chooseFamily(onSwitch) {
   return family;
 }
 
-/** One transaction: date, what, note, signed amount. */
-export function transactionItem(t, accountName, categoryName) {
+/** One transaction: date, what, note, signed amount (and what arrived, between currencies). */
+export function transactionItem(t, accountName, categoryName, currencyOf) {
   const li = el("li", undefined, "transaction");
   li.dataset.kind = t.kind;
   li.dataset.id = t.id;
@@ -56,7 +56,10 @@ export function transactionItem(t, accountName, categoryName) {
   if (t.note) main.append(el("span", t.note, "note muted"));
   const date = el("time", new Date(t.occurred_at).toLocaleDateString(), "muted");
   date.dateTime = t.occurred_at;
-  li.append(date, main, el("span", sign + formatMoney(t.amount, t.currency), "num amount"));
+  // A transfer between currencies says what arrived too.
+  const toCurrency = t.to_amount && currencyOf ? currencyOf(t.to_account_id) : null;
+  const arrived = toCurrency ? ` → ${formatMoney(t.to_amount, toCurrency)}` : "";
+  li.append(date, main, el("span", sign + formatMoney(t.amount, t.currency) + arrived, "num amount"));
   return li;
 }
 

@@ -69,8 +69,15 @@ function categoryChart(currency, categories) {
   return chart;
 }
 
+/** A number cell named by its column, which a phone shows beside it (see style.css). */
+function labelled(label, text, className = "") {
+  const td = el("td", text, `num ${className}`.trim());
+  td.dataset.label = label;
+  return td;
+}
+
 function summaryTable(currency, block) {
-  const table = el("table", undefined, "money-table summary-table");
+  const table = el("table", undefined, "money-table stack-table summary-table");
   table.dataset.currency = currency;
   const caption = el("caption", `In ${currency}`);
   const head = el("thead");
@@ -87,7 +94,7 @@ function summaryTable(currency, block) {
     tr.dataset.kind = c.kind;
     const th = el("th", `${c.name}${c.kind === "income" ? " (income)" : ""}`);
     th.scope = "row";
-    tr.append(th, el("td", formatMoney(c.total, currency), "num"), el("td", c.budget_limit ? formatMoney(c.budget_limit, currency) : "–", "num"));
+    tr.append(th, labelled("Total", formatMoney(c.total, currency)), labelled("Budget a month", c.budget_limit ? formatMoney(c.budget_limit, currency) : "none"));
     body.append(tr);
   }
   const foot = el("tfoot");
@@ -183,7 +190,7 @@ function monthsChart(currency, months) {
 }
 
 function monthsTable(currency, months) {
-  const table = el("table", undefined, "money-table months-table");
+  const table = el("table", undefined, "money-table stack-table months-table");
   const caption = el("caption", `By month, in ${currency}`);
   const head = el("thead");
   const hr = el("tr");
@@ -201,9 +208,9 @@ function monthsTable(currency, months) {
     th.scope = "row";
     tr.append(
       th,
-      el("td", formatMoney(m.income, currency), "num income"),
-      el("td", formatMoney(m.expense, currency), "num expense"),
-      el("td", formatMoney(m.net, currency), "num net"),
+      labelled("Income", formatMoney(m.income, currency), "income"),
+      labelled("Expenses", formatMoney(m.expense, currency), "expense"),
+      labelled("Net", formatMoney(m.net, currency), "net"),
     );
     body.append(tr);
   }

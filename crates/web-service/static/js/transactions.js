@@ -235,7 +235,7 @@ function editRow(t, li) {
 }
 
 function rowOf(t) {
-  const li = transactionItem(t, accountName, categoryName);
+  const li = transactionItem(t, accountName, categoryName, (id) => accounts.find((a) => a.id === id)?.currency);
   if (writer()) {
     const actions = el("div", undefined, "row-actions");
     const edit = el("button", "Edit", "secondary edit");

@@ -261,6 +261,16 @@ impl Browser {
             .expect("phone size");
         tokio::time::sleep(Duration::from_millis(150)).await;
         self.screenshot(&format!("{name}-phone")).await;
+        // Nothing sticks out sideways on a phone: no page scrolls horizontally.
+        let wider = self
+            .eval(
+                "const w = document.documentElement.clientWidth; \
+                 return [...document.querySelectorAll('body *')] \
+                   .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > w + 1) \
+                   .slice(0, 5).map((e) => e.tagName + '#' + e.id + '.' + e.className);",
+            )
+            .await;
+        assert_eq!(wider, json!([]), "{name}: wider than a phone's screen");
         self.client
             .set_window_size(1280, 900)
             .await

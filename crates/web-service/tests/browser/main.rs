@@ -133,21 +133,42 @@ async fn a_new_person_signs_up_verifies_the_email_then_logs_out_and_in() {
     assert!(!browser.find("#verify").await.is_displayed().await.unwrap());
     browser.screenshots("account").await;
 
-    // Log out, then log in: a wrong password first.
+    // Log out, then log in: a wrong password first, shown as typed on request.
     browser.click("#logout-button").await;
     browser.wait_for_path("/login").await;
     browser.wait_visible("#login-form").await;
+    browser
+        .wait_for_text("#status", "You are logged out on this device")
+        .await;
     browser.screenshots("login").await;
-    log_in(&browser, &address, "not the password").await;
+    browser.fill("#email", &address).await;
+    browser.fill("#password", "not the password").await;
+    browser.click("#login-form .show-password").await;
+    let shown = "const p = document.querySelector('#password'); \
+                 const b = document.querySelector('#login-form .show-password'); \
+                 return [p.type, b.getAttribute('aria-pressed'), b.textContent];";
+    assert_eq!(
+        browser.eval(shown).await,
+        json!(["text", "true", "Hide password"])
+    );
+    browser.click("#login-form button[type=submit]").await;
     browser
         .wait_for_text(".form-error", "email or password is wrong")
         .await;
     assert_eq!(browser.value("#email").await, address);
-    assert_eq!(browser.value("#password").await, "");
+    assert_eq!(
+        browser.value("#password").await,
+        "",
+        "a shown password is emptied too"
+    );
     browser.screenshots("login-error").await;
     log_in(&browser, &address, PASSWORD).await;
     browser.wait_for_path("/account").await;
     browser.wait_for_text("#email", &address).await;
+    // Signed in, the header offers the family pages; /signup goes on like /login.
+    browser.wait_visible("#app-nav").await;
+    browser.goto(&stack.url("/signup")).await;
+    browser.wait_for_path("/account").await;
 
     // The home page knows the person now.
     browser.goto(&stack.url("/")).await;
@@ -371,6 +392,11 @@ async fn the_account_page_lists_sessions_and_ends_one_or_all() {
         .wait_for_text("#sessions", "Firefox on Android")
         .await;
     browser.wait_for_text("#sessions", "this device").await;
+    // Times in words, relative to now.
+    let relative = "return [...document.querySelectorAll('#sessions .muted')].every((p) => \
+                    /^Signed in (just now|\\d+ minutes? ago)\\b.*last active (just now|\\d+ minutes? ago)$/ \
+                    .test(p.textContent));";
+    assert_eq!(browser.eval(relative).await, true);
     browser.scroll_to("#sessions-title").await;
     browser.screenshots("account-sessions").await;
 
@@ -419,6 +445,9 @@ async fn the_account_page_lists_sessions_and_ends_one_or_all() {
     };
     browser.click("#logout-all-button").await;
     browser.wait_for_path("/login").await;
+    browser
+        .wait_for_text("#status", "You are logged out on all your devices")
+        .await;
     assert_eq!(me_status(&stack, &third).await, 401);
     browser.goto(&stack.url("/account")).await;
     browser.wait_for_path("/login?next=%2Faccount").await;
@@ -1054,6 +1083,8 @@ async fn a_family_of_two_runs_its_money_from_two_browsers() {
     ann.fill("#add-to-amount", "11,20").await;
     ann.click("#add-form button[type=submit]").await;
     ann.wait_for_text("#transaction-list", "Transfer Wallet → Dollars")
+        .await;
+    ann.wait_for_text("#transaction-list", "€10.00 → $11.20")
         .await;
     ann.wait_for_count("#transaction-list > li", 3).await;
 
