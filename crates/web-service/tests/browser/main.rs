@@ -1243,3 +1243,221 @@ async fn a_family_of_two_runs_its_money_from_two_browsers() {
     ben.quit().await;
     ann.quit().await;
 }
+
+/// Sets the value of a date, month or other input the way a picker would.
+async fn set_value(browser: &Browser, css: &str, value: &str) {
+    browser.find(css).await;
+    let script = format!(
+        "const i = document.querySelector('{css}'); i.value = {value:?}; \
+         i.dispatchEvent(new Event('input', {{bubbles: true}})); return i.value;"
+    );
+    assert_eq!(browser.eval(&script).await, value, "{css}");
+}
+
+#[tokio::test]
+async fn one_person_keeps_accounts_budgets_goals_reports_and_families_in_order() {
+    browser_or_skip!();
+    let stack = spawn_stack(&[]).await;
+    let address = email("cat");
+    stack.register_directly(&address).await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.url("/accounts")).await;
+    browser.wait_for_path("/login?next=%2Faccounts").await;
+    log_in(&browser, &address, PASSWORD).await;
+    browser.wait_for_path("/accounts").await;
+
+    // Two accounts; the opening balance changed in place moves the balance; one archived.
+    browser.wait_visible("#account-form").await;
+    browser.fill("#account-name", "Bank").await;
+    browser.fill("#account-opening", "200").await;
+    browser.click("#account-form button[type=submit]").await;
+    browser.wait_for_text("#account-rows", "Bank").await;
+    browser.fill("#account-name", "Old card").await;
+    browser.fill("#account-opening", "-12,30").await;
+    browser.click("#account-form button[type=submit]").await;
+    browser.wait_for_text("#account-rows", "-€12.30").await;
+    browser
+        .click("#account-rows button[aria-label='Edit Bank']")
+        .await;
+    browser.fill("#edit-account-opening_balance", "250").await;
+    browser
+        .click("#account-rows form button[type=submit]")
+        .await;
+    browser
+        .wait_for_text("#status", "Saved the account Bank")
+        .await;
+    browser.wait_for_text("#account-rows", "€250.00").await;
+    browser
+        .click("#account-rows button[aria-label='Archive Old card']")
+        .await;
+    browser
+        .wait_for_text("#status", "Archived the account Old card")
+        .await;
+    browser.wait_for_text("#account-rows", "archived").await;
+    // A name in use is said in words.
+    browser.fill("#category-name", "groceries").await;
+    browser.click("#category-form button[type=submit]").await;
+    browser
+        .wait_for_text("#category-form .form-error", "That name is taken")
+        .await;
+
+    // An archived account takes nothing new: the form does not offer it.
+    browser.goto(&stack.url("/transactions")).await;
+    browser.wait_visible("#add").await;
+    let offered = "return [...document.querySelector('#add-account').options].map((o) => o.text);";
+    assert_eq!(browser.eval(offered).await, json!(["Bank (EUR)"]));
+    // An expense last month, dated with the picker.
+    let last_month = browser
+        .eval(
+            "const d = new Date(); d.setDate(1); d.setMonth(d.getMonth() - 1); \
+             const first = new Date(d); const last = new Date(d.getFullYear(), d.getMonth() + 1, 0); \
+             const iso = (x) => `${x.getFullYear()}-${String(x.getMonth() + 1).padStart(2, '0')}-${String(x.getDate()).padStart(2, '0')}`; \
+             d.setDate(15); return [iso(first), iso(d), iso(last)];",
+        )
+        .await;
+    let [first, mid, last] = [0, 1, 2].map(|i| last_month[i].as_str().unwrap().to_owned());
+    browser.fill("#add-amount", "30").await;
+    select_text(&browser, "#add-category", "Groceries").await;
+    set_value(&browser, "#add-date", &mid).await;
+    browser.click("#add-form button[type=submit]").await;
+    browser.wait_for_text("#transaction-list", "€30.00").await;
+    let shown_date = browser
+        .eval("return document.querySelector('#transaction-list time').dateTime;")
+        .await;
+    assert!(
+        shown_date.as_str().unwrap().starts_with(&mid[..7]),
+        "{shown_date}"
+    );
+
+    // Edit in place with the keyboard: focus goes into the form and back.
+    const ENTER: &str = "\u{E007}";
+    browser
+        .find("#transaction-list button.edit")
+        .await
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.eval("return document.activeElement.id").await,
+        "edit-amount"
+    );
+    browser
+        .click("#transaction-list form button.secondary")
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.activeElement.className")
+            .await,
+        "secondary edit"
+    );
+
+    // A budget with rollover: last month's unspent rest adds to this month.
+    browser.goto(&stack.url("/budgets")).await;
+    browser.wait_visible("#budget-form").await;
+    select_text(&browser, "#budget-category", "Groceries").await;
+    browser.fill("#budget-limit", "100").await;
+    browser.click("#budget-rollover").await;
+    browser.click("#budget-form button[type=submit]").await;
+    browser.wait_for_text("#budget-rows", "€100.00").await;
+    browser.wait_for_text("#budget-rows", "Yes").await;
+    browser
+        .wait_for_text("#budget-list", "€70.00 carried over")
+        .await;
+    browser
+        .click("#budget-rows button[aria-label='Change the budget for Groceries']")
+        .await;
+    browser.fill("#edit-budget-limit", "80,5").await;
+    browser.click("#budget-rows form button[type=submit]").await;
+    browser
+        .wait_for_text("#status", "Changed the budget for Groceries")
+        .await;
+    browser.wait_for_text("#budget-rows", "€80.50").await;
+    browser
+        .wait_for_text("#budget-list", "€50.50 carried over")
+        .await;
+    // The month picker: last month shows its own spending.
+    set_value(&browser, "#month", &first[..7]).await;
+    browser.click("#month-form button[type=submit]").await;
+    browser
+        .wait_for_text("#budget-period", &format!("{first} to {last}"))
+        .await;
+    browser.wait_for_text("#budget-list", "€30.00 of").await;
+
+    // A goal: money in, too much out is refused in words, some out.
+    browser.goto(&stack.url("/goals")).await;
+    browser.wait_visible("#goal-form").await;
+    browser.fill("#goal-name", "Trip").await;
+    browser.fill("#goal-target", "100").await;
+    browser.click("#goal-form button[type=submit]").await;
+    click_in_item(&browser, "#goal-list", "Trip", "button.contribute").await;
+    browser
+        .fill("#goal-list form input[name=amount]", "40")
+        .await;
+    browser.click("#goal-list form button[type=submit]").await;
+    browser.wait_for_text("#goal-list", "40% saved").await;
+    click_in_item(&browser, "#goal-list", "Trip", "button.contribute").await;
+    browser.select("#goal-list form select", "out").await;
+    browser
+        .fill("#goal-list form input[name=amount]", "50")
+        .await;
+    browser.click("#goal-list form button[type=submit]").await;
+    browser
+        .wait_for_text("#goal-list form .form-error", "correct the fields")
+        .await;
+    browser
+        .fill("#goal-list form input[name=amount]", "15")
+        .await;
+    browser.click("#goal-list form button[type=submit]").await;
+    browser
+        .wait_for_text("#status", "Took back €15.00 from Trip")
+        .await;
+    browser.wait_for_text("#goal-list", "25% saved").await;
+
+    // Reports for last month, picked: the expense is there, and in its month's row.
+    browser.goto(&stack.url("/reports")).await;
+    browser.wait_for_text("#summary-period", "to").await;
+    set_value(&browser, "#period-from", &first).await;
+    set_value(&browser, "#period-to", &last).await;
+    browser.click("#period-form button[type=submit]").await;
+    browser
+        .wait_for_text("#summary-period", &format!("{first} to {last}"))
+        .await;
+    browser
+        .wait_for_text("#summary td[data-total='expense']", "€30.00")
+        .await;
+    browser
+        .wait_for_text(
+            &format!("#months tr[data-from='{first}'] .expense"),
+            "€30.00",
+        )
+        .await;
+    // A period that ends before it starts is refused on the page.
+    set_value(&browser, "#period-to", "2000-01-01").await;
+    browser.click("#period-form button[type=submit]").await;
+    browser
+        .wait_for_text("#period-to-error", "on or after")
+        .await;
+
+    // The only owner cannot step down; another family is started and shown.
+    browser.goto(&stack.url("/family")).await;
+    browser.wait_for_text("#member-list", "(you)").await;
+    browser.select("#member-list select", "member").await;
+    browser.click("#member-list button").await;
+    browser
+        .wait_for_text("#status", "A family always keeps one owner")
+        .await;
+    browser.fill("#new-family-name", "Holiday fund").await;
+    browser.fill("#new-family-currency", "usd").await;
+    browser.click("#new-family-form button[type=submit]").await;
+    browser
+        .wait_for_text("#status", "Started Holiday fund")
+        .await;
+    browser.wait_for_text("#family-line", "Holiday fund").await;
+    browser.wait_visible("#family-switch").await;
+    browser.goto(&stack.url("/accounts")).await;
+    browser.wait_for_text("#family-line", "Holiday fund").await;
+    browser
+        .wait_for_text("#no-accounts", "No accounts yet")
+        .await;
+    browser.quit().await;
+}
