@@ -45,6 +45,8 @@ async function showStatus() {
   const query = month ? `?month=${month}` : "";
   const status = await finance("GET", `${base()}/budgets/status${query}`);
   $("#budget-period").textContent = `${status.period.from} to ${status.period.to}`;
+  // The month shown, in the picker: a budget month is named by the month it starts in.
+  $("#month").value = status.period.from.slice(0, 7);
   const items = status.items.map((b) => budgetItem(b, categoryName(b.category_id)));
   $("#budget-list").replaceChildren(...items);
   $("#no-budgets").hidden = items.length > 0;

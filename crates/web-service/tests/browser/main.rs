@@ -947,7 +947,15 @@ async fn select_text(browser: &Browser, select: &str, text: &str) {
          if (!o) return false; s.value = o.value; \
          s.dispatchEvent(new Event('change', {{bubbles: true}})); return true;"
     );
-    assert_eq!(browser.eval(&script).await, true, "{select}: {text}");
+    // The options may still be on their way from the API.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while browser.eval(&script).await != true {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{select} never offered {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn data_state(browser: &Browser, css: &str) -> Value {
@@ -1240,6 +1248,12 @@ async fn a_family_of_two_runs_its_money_from_two_browsers() {
         0
     );
     ben.screenshots("accounts-viewer").await;
+    ben.goto(&stack.url("/family")).await;
+    ben.wait_for_text("#family-line", "you are a viewer here")
+        .await;
+    let owner_parts = "return [...document.querySelectorAll('.owner-only')].every((s) => s.hidden) \
+                       && !document.querySelector('#member-list select');";
+    assert_eq!(ben.eval(owner_parts).await, true);
     ben.quit().await;
     ann.quit().await;
 }
@@ -1458,6 +1472,13 @@ async fn one_person_keeps_accounts_budgets_goals_reports_and_families_in_order()
     browser.wait_for_text("#family-line", "Holiday fund").await;
     browser
         .wait_for_text("#no-accounts", "No accounts yet")
+        .await;
+
+    // An invite link that does not work says so.
+    browser.goto(&stack.url("/join?code=not-a-real-code")).await;
+    browser.click("#join-button").await;
+    browser
+        .wait_for_text("#join-error", "expired or was already used")
         .await;
     browser.quit().await;
 }
