@@ -252,8 +252,17 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
-    /// Desktop and phone-sized screenshots of the current page.
+    /// Desktop and phone-sized screenshots of the current page; on the way, every
+    /// field of the page has a label, and nothing is wider than a phone.
     pub async fn screenshots(&self, name: &str) {
+        let unlabelled = self
+            .eval(
+                "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')] \
+                   .filter((f) => !f.labels?.length && !f.getAttribute('aria-label')) \
+                   .map((f) => f.id || f.name);",
+            )
+            .await;
+        assert_eq!(unlabelled, json!([]), "{name}: fields without a label");
         self.screenshot(&format!("{name}-desktop")).await;
         self.client
             .set_window_size(390, 844)

@@ -1294,6 +1294,7 @@ async fn one_person_keeps_accounts_budgets_goals_reports_and_families_in_order()
         .click("#account-rows button[aria-label='Edit Bank']")
         .await;
     browser.fill("#edit-account-opening_balance", "250").await;
+    browser.screenshots("accounts-edit").await;
     browser
         .click("#account-rows form button[type=submit]")
         .await;
@@ -1355,6 +1356,7 @@ async fn one_person_keeps_accounts_budgets_goals_reports_and_families_in_order()
         browser.eval("return document.activeElement.id").await,
         "edit-amount"
     );
+    browser.screenshots("transactions-edit-form").await;
     browser
         .click("#transaction-list form button.secondary")
         .await;
@@ -1389,6 +1391,7 @@ async fn one_person_keeps_accounts_budgets_goals_reports_and_families_in_order()
     browser
         .wait_for_text("#budget-list", "€50.50 carried over")
         .await;
+    browser.screenshots("budgets-rollover").await;
     // The month picker: last month shows its own spending.
     set_value(&browser, "#month", &first[..7]).await;
     browser.click("#month-form button[type=submit]").await;
@@ -1418,6 +1421,7 @@ async fn one_person_keeps_accounts_budgets_goals_reports_and_families_in_order()
     browser
         .wait_for_text("#goal-list form .form-error", "correct the fields")
         .await;
+    browser.screenshots("goals-withdrawal-refused").await;
     browser
         .fill("#goal-list form input[name=amount]", "15")
         .await;
