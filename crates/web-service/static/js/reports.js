@@ -92,8 +92,12 @@ function summaryTable(currency, block) {
   for (const c of block.categories) {
     const tr = el("tr");
     tr.dataset.kind = c.kind;
-    const th = el("th", `${c.name}${c.kind === "income" ? " (income)" : ""}`);
+    const th = el("th");
     th.scope = "row";
+    // The category's transactions of the period, one click away.
+    const link = el("a", `${c.name}${c.kind === "income" ? " (income)" : ""}`);
+    link.href = `/transactions?${new URLSearchParams({ category_id: c.category_id, from: period.from, to: period.to })}`;
+    th.append(link);
     tr.append(th, labelled("Total", formatMoney(c.total, currency)), labelled("Budget a month", c.budget_limit ? formatMoney(c.budget_limit, currency) : "none"));
     body.append(tr);
   }

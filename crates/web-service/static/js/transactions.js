@@ -271,6 +271,12 @@ async function relist() {
 }
 
 async function show() {
+  await prepare();
+  await relist();
+}
+
+/** The family's accounts and categories, into the filters and the form. */
+async function prepare() {
   const base = `/families/${family.id}`;
   const [accountList, categoryList] = await Promise.all([
     finance("GET", `${base}/accounts`),
@@ -291,7 +297,6 @@ async function show() {
     form.elements.to_account_id.value = open.find((a) => a.id !== form.elements.account_id.value).id;
   }
   showKindFields(form, "add");
-  await relist();
 }
 
 async function run(work) {
@@ -315,15 +320,37 @@ $("#load-more").addEventListener("click", () =>
   }),
 );
 
+const FILTERS = ["account_id", "category_id", "kind", "from", "to"];
+
+/** The filters in the address too, so a filtered list can be linked to and reloaded. */
+function keepInAddress() {
+  const query = filters.toString();
+  history.replaceState(null, "", query ? `/transactions?${query}` : "/transactions");
+}
+
+/** The filters a link came with (the reports' and budgets' links), put into the form. */
+function filtersFromAddress() {
+  const given = new URLSearchParams(location.search);
+  filters = new URLSearchParams();
+  for (const name of FILTERS) {
+    const value = given.get(name);
+    if (!value) continue;
+    filters.set(name, value);
+    const input = $("#filter-form").elements[name];
+    if (input) input.value = value;
+  }
+}
+
 onSubmit($("#filter-form"), async (values) => {
   const next = new URLSearchParams();
-  for (const name of ["account_id", "category_id", "kind", "from", "to"]) {
+  for (const name of FILTERS) {
     if (values[name]) next.set(name, values[name]);
   }
   if (values.from && values.to && values.from > values.to) {
     throw fieldProblem("to", "invalid_value", "must be on or after From");
   }
   filters = next;
+  keepInAddress();
   say($("#status"), "");
   await relist();
 });
@@ -332,6 +359,7 @@ $("#filter-clear").addEventListener("click", () =>
   run(async () => {
     $("#filter-form").reset();
     filters = new URLSearchParams();
+    keepInAddress();
     await relist();
   }),
 );
@@ -360,9 +388,14 @@ run(async () => {
   family = await startFamilyPage(restoreSession, goToLogin, (chosen) => {
     family = chosen;
     filters = new URLSearchParams();
+    keepInAddress();
     $("#filter-form").reset();
     say($("#status"), "");
     run(show);
   });
-  if (family) await show();
+  if (!family) return;
+  // The selects get their options first, then the choice the address names.
+  await prepare();
+  filtersFromAddress();
+  await relist();
 });

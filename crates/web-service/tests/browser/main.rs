@@ -1449,6 +1449,16 @@ async fn one_person_keeps_accounts_budgets_goals_reports_and_families_in_order()
             "€30.00",
         )
         .await;
+    // A category's name leads to its transactions of the period, the filters set.
+    browser.click("#summary tbody th a").await;
+    browser.wait_for_path("/transactions?category_id=").await;
+    browser.wait_for_count("#transaction-list > li", 1).await;
+    browser.wait_for_text("#transaction-list", "€30.00").await;
+    assert_eq!(browser.value("#filter-from").await, first);
+    assert_eq!(browser.value("#filter-to").await, last);
+    assert_ne!(browser.value("#filter-category").await, "");
+    browser.goto(&stack.url("/reports")).await;
+    browser.wait_for_count("#months tbody tr", 12).await;
     // A period that ends before it starts is refused on the page.
     set_value(&browser, "#period-to", "2000-01-01").await;
     browser.click("#period-form button[type=submit]").await;
