@@ -3,8 +3,9 @@
 // income or a transfer, between currencies too), edits one in place and deletes
 // one (asked to confirm, on the same button). docs/web.md#transactions
 
-import { ApiError, finance, goToLogin, restoreSession } from "./api.js";
+import { finance, goToLogin, restoreSession } from "./api.js";
 import { el, fillSelect, newKey, startFamilyPage, transactionItem } from "./family.js";
+import { fieldProblem } from "./forms.js";
 import { digitsOf, parseAmount } from "./money.js";
 import { $, describe, onSubmit, say } from "./ui.js";
 
@@ -21,11 +22,6 @@ let addKey = null;
 const accountName = (id) => accounts.find((a) => a.id === id)?.name || "An account";
 const categoryName = (id) => categories.find((c) => c.id === id)?.name || "A category";
 const writer = () => family.role !== "viewer";
-
-/** A 422 for `field` found before sending, shown as the API's would be. */
-function fieldProblem(field, code = "invalid_value", message = "is not valid") {
-  return new ApiError(422, { code: "validation_failed", errors: [{ field, code, message }] });
-}
 
 /** `YYYY-MM-DD` of `iso` in this browser's time zone. */
 function localDate(iso) {
@@ -58,10 +54,7 @@ function categoryOptions(kind, withAll) {
   return withAll ? [new Option("All categories", ""), ...options] : options;
 }
 
-/**
- * The body of a transaction from a form's `values` (`kind` given), checked on the page
- * as the API would; `fields` maps the API's field names to the form's inputs.
- */
+/** The body of a transaction from a form's `values` (`kind` given), checked on the page as the API would. */
 function bodyFrom(kind, values) {
   const body = {};
   const account = accounts.find((a) => a.id === values.account_id);
