@@ -178,7 +178,9 @@ async function showCategories() {
 }
 
 async function show() {
-  $("#family-line").textContent = `${family.name} · new accounts in ${family.base_currency} unless you say otherwise`;
+  $("#family-line").textContent = writer()
+    ? `${family.name} · new accounts in ${family.base_currency} unless you say otherwise`
+    : family.name;
   for (const section of document.querySelectorAll(".writer-only")) section.hidden = !writer();
   $("#account-currency").placeholder = family.base_currency;
   await Promise.all([showAccounts(), showCategories()]);

@@ -41,8 +41,17 @@ export async function chooseFamily(onSwitch) {
   return family;
 }
 
+/** The day of `instant` in the family's time zone (as its reports count it), in this browser's words. */
+export function dayOf(instant, timeZone) {
+  try {
+    return new Date(instant).toLocaleDateString(undefined, { timeZone });
+  } catch {
+    return new Date(instant).toLocaleDateString();
+  }
+}
+
 /** One transaction: date, what, note, signed amount (and what arrived, between currencies). */
-export function transactionItem(t, accountName, categoryName, currencyOf) {
+export function transactionItem(t, accountName, categoryName, currencyOf, timeZone) {
   const li = el("li", undefined, "transaction");
   li.dataset.kind = t.kind;
   li.dataset.id = t.id;
@@ -54,7 +63,7 @@ export function transactionItem(t, accountName, categoryName, currencyOf) {
   const main = el("div");
   main.append(el("span", what, "what"));
   if (t.note) main.append(el("span", t.note, "note muted"));
-  const date = el("time", new Date(t.occurred_at).toLocaleDateString(), "muted");
+  const date = el("time", dayOf(t.occurred_at, timeZone), "muted");
   date.dateTime = t.occurred_at;
   // A transfer between currencies says what arrived too.
   const toCurrency = t.to_amount && currencyOf ? currencyOf(t.to_account_id) : null;

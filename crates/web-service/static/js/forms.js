@@ -81,6 +81,10 @@ export function inlineForm(prefix, title, fields, save, cancel) {
   const actions = el("div", undefined, "actions");
   actions.append(general, saveButton, cancelButton);
   form.append(...fields.map((f) => formField(prefix, f)), actions);
+  // Escape leaves the form as Cancel does.
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") cancel();
+  });
   onSubmit(form, async (values) => {
     for (const f of fields) {
       if (f.type === "checkbox") values[f.name] = form.elements[f.name].checked;

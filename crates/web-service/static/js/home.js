@@ -63,7 +63,13 @@ function showBudgets(status) {
 
 function showTransactions(list) {
   const accountName = (id) => accounts.find((a) => a.id === id)?.name || "An account";
-  const items = list.items.map((t) => transactionItem(t, accountName, categoryName, (id) => accounts.find((a) => a.id === id)?.currency));
+  const items = list.items.map((t) => transactionItem(
+    t,
+    accountName,
+    categoryName,
+    (id) => accounts.find((a) => a.id === id)?.currency,
+    family.time_zone,
+  ));
   $("#transaction-list").replaceChildren(...items);
   $("#no-transactions").hidden = items.length > 0;
 }

@@ -209,9 +209,14 @@ function editRow(t, li) {
     for (const child of shown) child.hidden = false;
     li.cancelEdit = null;
   };
-  cancel.addEventListener("click", () => {
+  const leave = () => {
     li.cancelEdit();
     li.querySelector("button.edit")?.focus();
+  };
+  cancel.addEventListener("click", leave);
+  // Escape leaves the form as Cancel does.
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") leave();
   });
   onSubmit(form, async (values) => {
     const body = bodyFrom(t.kind, values);
@@ -228,7 +233,13 @@ function editRow(t, li) {
 }
 
 function rowOf(t) {
-  const li = transactionItem(t, accountName, categoryName, (id) => accounts.find((a) => a.id === id)?.currency);
+  const li = transactionItem(
+    t,
+    accountName,
+    categoryName,
+    (id) => accounts.find((a) => a.id === id)?.currency,
+    family.time_zone,
+  );
   if (writer()) {
     const actions = el("div", undefined, "row-actions");
     const edit = el("button", "Edit", "secondary edit");

@@ -1357,9 +1357,15 @@ async fn one_person_keeps_accounts_budgets_goals_reports_and_families_in_order()
         "edit-amount"
     );
     browser.screenshots("transactions-edit-form").await;
+    // Escape leaves the form, as Cancel does, and the focus is back on Edit.
+    const ESCAPE: &str = "\u{E00C}";
     browser
-        .click("#transaction-list form button.secondary")
-        .await;
+        .find("#edit-amount")
+        .await
+        .send_keys(ESCAPE)
+        .await
+        .unwrap();
+    assert_eq!(browser.count("#transaction-list form").await, 0);
     assert_eq!(
         browser
             .eval("return document.activeElement.className")
