@@ -1176,6 +1176,8 @@ async fn a_family_of_two_runs_its_money_from_two_browsers() {
         .await;
     assert_eq!(ann.count("#months tbody tr").await, 12);
     ann.screenshots("reports").await;
+    ann.scroll_to("#months-title").await;
+    ann.screenshots("reports-months").await;
 
     // The CSV of the period, as the API gives it.
     let from = ann.value("#period-from").await;
@@ -1228,6 +1230,9 @@ async fn a_family_of_two_runs_its_money_from_two_browsers() {
     select_text(&ben, "#add-category", "Groceries").await;
     ben.click("#add-form button[type=submit]").await;
     ben.wait_for_text("#add-form .form-error", "does not allow this")
+        .await;
+    // The message names the page with the owners, and links to it.
+    ben.wait_for_text("#add-form .form-error a[href='/family']", "the Family page")
         .await;
     ben.goto(&stack.url("/transactions")).await;
     ben.wait_for_text("#transaction-list", "market").await;
