@@ -122,7 +122,7 @@ function categoryItem(c) {
   if (writer()) {
     const buttons = el("div", undefined, "row-actions");
     buttons.append(
-      rowButton("Rename", `Rename ${c.name}`, () => renameCategory(c, li, item)),
+      rowButton("Rename or move", `Rename or move ${c.name}`, () => renameCategory(c, li, item)),
       archiveButton("category", c, `${base()}/categories/${c.id}`, showCategories),
     );
     item.append(buttons);
@@ -142,14 +142,31 @@ function renameCategory(c, li, item) {
     form.remove();
     item.hidden = false;
   };
+  // Any other main category of its kind may take it in (not one of its own subcategories).
+  const parents = categories.filter((p) => p.kind === c.kind && !p.parent_id && p.id !== c.id && !p.archived);
+  const fields = [{ name: "name", label: "Name", value: c.name }];
+  if (!categories.some((k) => k.parent_id === c.id)) {
+    fields.push({
+      name: "parent_id",
+      label: "Inside",
+      type: "select",
+      options: [["", "Nothing: a main category"], ...parents.map((p) => [p.id, p.name])],
+      value: c.parent_id || "",
+    });
+  }
   const form = inlineForm(
     "rename-category",
-    `Rename ${c.name}`,
-    [{ name: "name", label: "Name", value: c.name }],
+    `Rename or move ${c.name}`,
+    fields,
     async (values) => {
-      await finance("PATCH", `${base()}/categories/${c.id}`, { name: values.name.trim() });
+      const name = values.name.trim();
+      const body = { name };
+      if ("parent_id" in values) body.parent_id = values.parent_id || null;
+      await finance("PATCH", `${base()}/categories/${c.id}`, body);
       await showCategories();
-      say($("#status"), `Renamed ${c.name} to ${values.name.trim()}.`, "success");
+      const moved = "parent_id" in values && (values.parent_id || null) !== c.parent_id;
+      say($("#status"), name === c.name ? `Saved ${name}.` : `Renamed ${c.name} to ${name}.`, "success");
+      if (moved) say($("#status"), `${$("#status").textContent} It is ${values.parent_id ? "inside " + categories.find((p) => p.id === values.parent_id)?.name : "a main category"} now.`, "success");
     },
     () => {
       close();

@@ -1043,7 +1043,7 @@ async fn a_family_of_two_runs_its_money_from_two_browsers() {
     select_text(&ann, "#category-parent", "Groceries").await;
     ann.click("#category-form button[type=submit]").await;
     ann.wait_for_text("#expense-tree li li", "Snacks").await;
-    ann.click("#expense-tree button[aria-label='Rename Snacks']")
+    ann.click("#expense-tree button[aria-label='Rename or move Snacks']")
         .await;
     ann.fill("#rename-category-name", "Sweets").await;
     ann.click("#expense-tree form button[type=submit]").await;
@@ -1314,6 +1314,22 @@ async fn one_person_keeps_accounts_budgets_goals_reports_and_families_in_order()
         .wait_for_text("#status", "Archived the account Old card")
         .await;
     browser.wait_for_text("#account-rows", "archived").await;
+    // A subcategory moved out to be a main one.
+    browser.fill("#category-name", "Tram").await;
+    select_text(&browser, "#category-parent", "Transport").await;
+    browser.click("#category-form button[type=submit]").await;
+    browser.wait_for_text("#expense-tree li li", "Tram").await;
+    browser
+        .click("#expense-tree button[aria-label='Rename or move Tram']")
+        .await;
+    browser.select("#rename-category-parent_id", "").await;
+    browser
+        .click("#expense-tree form button[type=submit]")
+        .await;
+    browser
+        .wait_for_text("#status", "It is a main category now")
+        .await;
+    assert_eq!(browser.count("#expense-tree li li").await, 0);
     // A name in use is said in words.
     browser.fill("#category-name", "groceries").await;
     browser.click("#category-form button[type=submit]").await;
