@@ -222,24 +222,37 @@ function monthsTable(currency, months) {
   return table;
 }
 
+/** The last 12 months' summaries, kept to draw them again in another currency. */
+let monthAnswers = null;
+let monthList = [];
+
 async function showMonths() {
   const current = await finance("GET", `/families/${family.id}/reports/summary`);
-  const months = lastMonths(current.from);
-  const answers = await Promise.all(
-    months.map((m) => finance("GET", `/families/${family.id}/reports/summary?from=${m.from}&to=${m.to}`)),
+  monthList = lastMonths(current.from);
+  monthAnswers = await Promise.all(
+    monthList.map((m) => finance("GET", `/families/${family.id}/reports/summary?from=${m.from}&to=${m.to}`)),
   );
-  const currency = family.base_currency;
+  const seen = new Set(monthAnswers.flatMap((a) => a.currencies.map((c) => c.currency)));
+  seen.delete(family.base_currency);
+  const currencies = [family.base_currency, ...[...seen].sort()];
+  const select = $("#months-currency");
+  select.replaceChildren(...currencies.map((c) => new Option(c === family.base_currency ? `${c} (the family's main currency)` : c, c)));
+  $("#months-currency-field").hidden = currencies.length < 2;
+  drawMonths(family.base_currency);
+}
+
+function drawMonths(currency) {
   const zero = zeroIn(currency);
-  const filled = months.map((m, i) => {
-    const block = answers[i].currencies.find((c) => c.currency === currency);
+  const filled = monthList.map((m, i) => {
+    const block = monthAnswers[i].currencies.find((c) => c.currency === currency);
     return { ...m, income: block?.income ?? zero, expense: block?.expense ?? zero, net: block?.net ?? zero };
   });
-  const others = new Set(answers.flatMap((a) => a.currencies.map((c) => c.currency)).filter((c) => c !== currency));
-  $("#months-note").textContent = others.size
-    ? `In ${currency}, the family's main currency; the tables above show the others (${[...others].join(", ")}).`
-    : `In ${currency}, the family's main currency.`;
+  $("#months-note").textContent =
+    currency === family.base_currency ? `In ${currency}, the family's main currency.` : `In ${currency}.`;
   $("#months").replaceChildren(...monthsChart(currency, filled), monthsTable(currency, filled));
 }
+
+$("#months-currency").addEventListener("change", () => drawMonths($("#months-currency").value));
 
 async function show() {
   $("#family-line").textContent = `${family.name} · months start on day ${family.month_start_day}`;

@@ -1095,6 +1095,15 @@ async fn a_family_of_two_runs_its_money_from_two_browsers() {
     ann.wait_for_text("#transaction-list", "€10.00 → $11.20")
         .await;
     ann.wait_for_count("#transaction-list > li", 3).await;
+    // An expense in dollars: not the EUR budget's, and a currency of its own in the report.
+    ann.select("#add-kind", "expense").await;
+    select_text(&ann, "#add-account", "Dollars").await;
+    select_text(&ann, "#add-category", "Groceries").await;
+    ann.fill("#add-amount", "2,5").await;
+    ann.fill("#add-note", "gum").await;
+    ann.click("#add-form button[type=submit]").await;
+    ann.wait_for_text("#transaction-list", "gum").await;
+    ann.wait_for_count("#transaction-list > li", 4).await;
 
     ann.goto(&stack.url("/budgets")).await;
     ann.wait_for_text("#budget-list", "Nearly spent: 87%").await;
@@ -1120,7 +1129,7 @@ async fn a_family_of_two_runs_its_money_from_two_browsers() {
     ann.wait_for_count("#transaction-list > li", 1).await;
     assert!(ann.text("#transaction-list").await.contains("Transfer"));
     ann.click("#filter-clear").await;
-    ann.wait_for_count("#transaction-list > li", 3).await;
+    ann.wait_for_count("#transaction-list > li", 4).await;
     ann.screenshots("transactions-edit").await;
 
     ann.goto(&stack.url("/budgets")).await;
@@ -1134,7 +1143,7 @@ async fn a_family_of_two_runs_its_money_from_two_browsers() {
         .await;
     click_in_item(&ann, "#transaction-list", "bakery", "button.delete").await;
     ann.wait_for_text("#status", "Deleted").await;
-    ann.wait_for_count("#transaction-list > li", 2).await;
+    ann.wait_for_count("#transaction-list > li", 3).await;
     ann.goto(&stack.url("/budgets")).await;
     ann.wait_for_text("#budget-list", "Nearly spent: 80%").await;
     assert_eq!(data_state(&ann, "#budget-list .budget").await, "warning");
@@ -1176,8 +1185,18 @@ async fn a_family_of_two_runs_its_money_from_two_browsers() {
         .await;
     assert_eq!(ann.count("#months tbody tr").await, 12);
     ann.screenshots("reports").await;
+    ann.wait_for_text(
+        "#summary .report-currency[data-currency='USD'] td[data-total='expense']",
+        "$2.50",
+    )
+    .await;
     ann.scroll_to("#months-title").await;
     ann.screenshots("reports-months").await;
+    // The 12 months in the other currency.
+    ann.select("#months-currency", "USD").await;
+    ann.wait_for_text("#months-note", "In USD").await;
+    ann.wait_for_text("#months tbody tr:last-child .expense", "$2.50")
+        .await;
 
     // The CSV of the period, as the API gives it.
     let from = ann.value("#period-from").await;
