@@ -32,7 +32,8 @@ async function run(work) {
 
 function memberItem(m) {
   const me = m.user_id === user()?.id;
-  const name = m.display_name || "A member without a name";
+  // The API gives only display names; for oneself the email stands in for a missing one.
+  const name = m.display_name || (me && user()?.email) || "A member without a name";
   const li = el("li", undefined, "session member");
   li.dataset.id = m.user_id;
   const who = el("div");

@@ -978,7 +978,9 @@ async fn a_family_of_two_runs_its_money_from_two_browsers() {
     ann.goto(&stack.url("/login?next=%2Ffamily")).await;
     log_in(&ann, &ann_address, PASSWORD).await;
     ann.wait_for_path("/family").await;
-    ann.wait_for_text("#member-list", "(you)").await;
+    // Without a display name, her own email names her.
+    ann.wait_for_text("#member-list", &format!("{ann_address} (you)"))
+        .await;
     ann.wait_visible("#app-nav").await;
     ann.fill("#settings-name", "Ann's home").await;
     ann.fill("#settings-payday", "31").await;
