@@ -48,6 +48,12 @@ pub const PAGES: &[(&str, Asset)] = &[
     ("/reset-password", page!("reset-password.html")),
     ("/account", page!("account.html")),
     ("/transactions", page!("transactions.html")),
+    ("/accounts", page!("accounts.html")),
+    ("/budgets", page!("budgets.html")),
+    ("/goals", page!("goals.html")),
+    ("/reports", page!("reports.html")),
+    ("/family", page!("family.html")),
+    ("/join", page!("join.html")),
 ];
 
 /// The page answered (with 404) for any unknown path.
@@ -62,6 +68,13 @@ pub const ASSETS: &[Asset] = &[
     embed!("js/money.js", JS),
     embed!("js/family.js", JS),
     embed!("js/transactions.js", JS),
+    embed!("js/forms.js", JS),
+    embed!("js/accounts.js", JS),
+    embed!("js/budgets.js", JS),
+    embed!("js/goals.js", JS),
+    embed!("js/reports.js", JS),
+    embed!("js/family-page.js", JS),
+    embed!("js/join.js", JS),
     embed!("js/signup.js", JS),
     embed!("js/login.js", JS),
     embed!("js/link.js", JS),

@@ -1,4 +1,5 @@
 import { api, goToLogin, logout, logoutEverywhere, restoreSession, user } from "./api.js";
+import { showNav } from "./family.js";
 import { $, describe, onSubmit, say } from "./ui.js";
 
 const pageError = $("#page-error");
@@ -45,9 +46,28 @@ function device(agent) {
   return browser || system || agent.slice(0, 60);
 }
 
-function when(timestamp) {
+/** "2 minutes ago", "yesterday", "3 weeks ago": how long ago `timestamp` was. */
+function ago(timestamp, now = Date.now()) {
   const date = new Date(timestamp);
-  return Number.isNaN(date.getTime()) ? timestamp : date.toLocaleString();
+  if (Number.isNaN(date.getTime())) return timestamp;
+  const secs = Math.round((date.getTime() - now) / 1000);
+  const words = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+  const units = [
+    ["year", 365 * 86400],
+    ["month", 30 * 86400],
+    ["week", 7 * 86400],
+    ["day", 86400],
+    ["hour", 3600],
+    ["minute", 60],
+  ];
+  for (const [unit, size] of units) {
+    if (Math.abs(secs) >= size) return words.format(Math.trunc(secs / size), unit);
+  }
+  return "just now";
+}
+
+function when(timestamp) {
+  return ago(timestamp);
 }
 
 async function loadSessions() {
@@ -72,6 +92,8 @@ async function loadSessions() {
     const details = document.createElement("p");
     details.className = "muted";
     details.textContent = `Signed in ${when(s.created_at)}${s.ip ? ` from ${s.ip}` : ""} · last active ${when(s.last_used_at)}`;
+    // The exact times on hover and for assistive technology.
+    details.title = `Signed in ${new Date(s.created_at).toLocaleString()}, last active ${new Date(s.last_used_at).toLocaleString()}`;
     about.append(details);
     const end = document.createElement("button");
     end.type = "button";
@@ -90,7 +112,7 @@ async function endSession(session, button) {
   try {
     if (session.current) {
       await logout();
-      location.assign("/login");
+      location.assign("/login?logged_out=here");
       return;
     }
     await api("DELETE", `/sessions/${encodeURIComponent(session.id)}`);
@@ -109,13 +131,13 @@ $("#logout-button").addEventListener("click", async () => {
   } catch {
     // Signed out here either way: the cookie is gone or the session was over.
   }
-  location.assign("/login");
+  location.assign("/login?logged_out=here");
 });
 
 $("#logout-all-button").addEventListener("click", async () => {
   try {
     await logoutEverywhere();
-    location.assign("/login");
+    location.assign("/login?logged_out=everywhere");
   } catch (err) {
     say($("#sessions-status"), describe(err), "error");
   }
@@ -163,6 +185,7 @@ try {
   if (!u) {
     goToLogin();
   } else {
+    showNav();
     renderUser(u);
     $("#account").hidden = false;
     await loadSessions();

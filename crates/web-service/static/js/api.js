@@ -144,6 +144,37 @@ export function finance(method, path, body, headers = {}) {
   return authorised(() => send(method, path, body, true, FINANCE_BASE, headers));
 }
 
+/**
+ * A file of the finance API (the report's CSV) with the access token: its text
+ * and the file name the API gives it (`Content-Disposition`), or `fallback`.
+ */
+export function financeFile(path, fallback) {
+  return authorised(async () => {
+    let response;
+    try {
+      response = await fetch(FINANCE_BASE + path, {
+        headers: { Authorization: `Bearer ${accessToken}` },
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+    } catch {
+      throw new ApiError(0, null, null);
+    }
+    if (!response.ok) {
+      let problem = null;
+      try {
+        problem = await response.json();
+      } catch {
+        problem = null;
+      }
+      throw new ApiError(response.status, problem, response.headers.get("Retry-After"));
+    }
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] || fallback;
+    return { text: await response.text(), name };
+  });
+}
+
 export async function login(email, password) {
   remember(await send("POST", "/login", { email, password }, false));
   return currentUser;

@@ -3,7 +3,7 @@
 // transactions and a quick-add form (docs/web.md#the-overview).
 
 import { ApiError, finance, restoreSession } from "./api.js";
-import { chooseFamily, el, transactionItem } from "./family.js";
+import { budgetItem, chooseFamily, el, newKey, transactionItem } from "./family.js";
 import { digitsOf, formatMoney, parseAmount, sum } from "./money.js";
 import { $, describe, onSubmit, say } from "./ui.js";
 
@@ -14,12 +14,6 @@ let accounts = [];
 let categories = [];
 /** The key of the expense being recorded: the same for a retry, new once anything changes. */
 let expenseKey = null;
-
-function newKey() {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** A 422 for `field` found before sending, shown as the API's would be. */
 function fieldProblem(field, code) {
@@ -62,47 +56,20 @@ function categoryName(id) {
 
 function showBudgets(status) {
   $("#budget-period").textContent = `${status.period.from} to ${status.period.to}`;
-  const items = status.items.map((b) => {
-    const limit = sum([b.limit, b.carried_over]);
-    const name = categoryName(b.category_id);
-    const state = b.percent >= 100 ? "over" : b.percent >= 80 ? "warning" : "ok";
-    const li = el("li", undefined, "budget");
-    li.dataset.state = state;
-    li.dataset.category = name;
-    const head = el("div", undefined, "budget-head");
-    head.append(
-      el("span", name, "budget-name"),
-      el("span", `${formatMoney(b.spent, b.currency)} of ${formatMoney(limit, b.currency)}`),
-    );
-    const bar = el("div", undefined, "bar");
-    bar.setAttribute("role", "progressbar");
-    bar.setAttribute("aria-valuemin", "0");
-    bar.setAttribute("aria-valuemax", "100");
-    bar.setAttribute("aria-valuenow", String(Math.min(b.percent, 100)));
-    bar.setAttribute("aria-label", `${name}: ${b.percent}% of the budget spent`);
-    const fill = el("span", undefined, "fill");
-    // CSSOM, not a style attribute: allowed by the Content-Security-Policy.
-    fill.style.width = `${Math.min(b.percent, 100)}%`;
-    bar.append(fill);
-    const remaining = b.remaining.startsWith("-") ? b.remaining.slice(1) : b.remaining;
-    const words = {
-      ok: `${b.percent}% spent, ${formatMoney(remaining, b.currency)} left`,
-      warning: `Nearly spent: ${b.percent}%, ${formatMoney(remaining, b.currency)} left`,
-      over:
-        b.percent === 100 && !b.remaining.startsWith("-")
-          ? "Used up: 100% spent"
-          : `Over budget: ${b.percent}% spent, ${formatMoney(remaining, b.currency)} over`,
-    };
-    li.append(head, bar, el("p", words[state], "budget-note"));
-    return li;
-  });
+  const items = status.items.map((b) => budgetItem(b, categoryName(b.category_id)));
   $("#budget-list").replaceChildren(...items);
   $("#no-budgets").hidden = items.length > 0;
 }
 
 function showTransactions(list) {
   const accountName = (id) => accounts.find((a) => a.id === id)?.name || "An account";
-  const items = list.items.map((t) => transactionItem(t, accountName, categoryName));
+  const items = list.items.map((t) => transactionItem(
+    t,
+    accountName,
+    categoryName,
+    (id) => accounts.find((a) => a.id === id)?.currency,
+    family.time_zone,
+  ));
   $("#transaction-list").replaceChildren(...items);
   $("#no-transactions").hidden = items.length > 0;
 }

@@ -1,5 +1,5 @@
-import { register, safeNext } from "./api.js";
-import { $, carryNext, onSubmit, param } from "./ui.js";
+import { register, restoreSession, safeNext } from "./api.js";
+import { $, carryNext, describe, onSubmit, param, say } from "./ui.js";
 
 const next = param("next");
 carryNext(next);
@@ -13,3 +13,10 @@ onSubmit($("#signup-form"), async (values) => {
   });
   location.assign(safeNext(next));
 });
+
+// Already signed in: go on, as the login page does.
+try {
+  if (await restoreSession()) location.replace(safeNext(next));
+} catch (err) {
+  say($("#status"), describe(err), "error");
+}

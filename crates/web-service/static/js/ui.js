@@ -32,7 +32,7 @@ const MESSAGES = {
   not_found: "That was not found. It may have been removed already.",
   unavailable: "The service is temporarily unavailable. Please try again in a moment.",
   network: "We could not reach the service. Check your connection and try again.",
-  forbidden: "Your role in this family does not allow this. Ask an owner.",
+  forbidden: "Your role in this family does not allow this. Ask an owner: the Family page lists them.",
   in_use: "This is still in use, so it cannot be changed that way.",
   name_taken: "That name is taken already. Choose another.",
   idempotency_in_flight: "This is still being saved. Please wait a moment.",
@@ -63,11 +63,28 @@ const FIELD_MESSAGES = {
   invalid_currency: "Enter a currency code like EUR or USD.",
 };
 
+/** Pages a message may name: the name becomes a link to the page. */
+const PAGE_LINKS = [
+  ["log in again", "/login"],
+  ["the Family page", "/family"],
+  ["the Accounts page", "/accounts"],
+  ["your account page", "/account"],
+];
+
 /** Shows `text` in the element `el` (a status or alert region); `kind` styles it. */
 export function say(el, text, kind = "info") {
   el.textContent = text;
   el.dataset.kind = kind;
   el.hidden = !text;
+  for (const [words, href] of PAGE_LINKS) {
+    const at = text.indexOf(words);
+    if (at < 0) continue;
+    const link = document.createElement("a");
+    link.href = href === "/login" ? `/login?next=${encodeURIComponent(location.pathname + location.search)}` : href;
+    link.textContent = words;
+    el.replaceChildren(text.slice(0, at), link, text.slice(at + words.length));
+    break;
+  }
 }
 
 function fieldErrorElement(input) {
@@ -122,7 +139,7 @@ export function onSubmit(form, handler, overrides) {
     try {
       await handler(Object.fromEntries(new FormData(form)));
     } catch (err) {
-      for (const input of form.querySelectorAll("input[type=password]")) input.value = "";
+      for (const input of form.querySelectorAll("input[type=password], input[data-password]")) input.value = "";
       showFormError(form, err, overrides);
     } finally {
       button.disabled = false;
@@ -145,3 +162,30 @@ export function carryNext(next) {
     a.setAttribute("href", url.pathname + url.search);
   }
 }
+
+/**
+ * A "Show password" button after each password field, so a person can check what
+ * they typed; pressed again, it hides it.
+ */
+export function passwordToggles(root = document) {
+  for (const input of root.querySelectorAll("input[type=password]")) {
+    if (input.dataset.password) continue;
+    input.dataset.password = "true";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary show-password";
+    button.textContent = "Show password";
+    button.setAttribute("aria-pressed", "false");
+    button.setAttribute("aria-controls", input.id);
+    button.addEventListener("click", () => {
+      const shown = input.type === "text";
+      input.type = shown ? "password" : "text";
+      button.setAttribute("aria-pressed", String(!shown));
+      button.textContent = shown ? "Show password" : "Hide password";
+    });
+    input.after(button);
+  }
+}
+
+// Every page with a password field gets its toggles.
+passwordToggles();

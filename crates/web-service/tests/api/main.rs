@@ -27,6 +27,12 @@ const PAGES: &[&str] = &[
     "/reset-password?token=abc",
     "/account",
     "/transactions",
+    "/accounts",
+    "/budgets",
+    "/goals",
+    "/reports",
+    "/family",
+    "/join?code=abc",
 ];
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {

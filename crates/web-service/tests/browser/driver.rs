@@ -85,6 +85,11 @@ impl Browser {
                     "--window-size=1280,900",
                     format!("--user-data-dir={}", profile.display()),
                 ],
+                // Downloads land in the profile, without asking.
+                "prefs": {
+                    "download.default_directory": profile.join("downloads").display().to_string(),
+                    "download.prompt_for_download": false,
+                },
             }),
         );
         let url = format!("http://127.0.0.1:{port}");
@@ -247,8 +252,17 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
-    /// Desktop and phone-sized screenshots of the current page.
+    /// Desktop and phone-sized screenshots of the current page; on the way, every
+    /// field of the page has a label, and nothing is wider than a phone.
     pub async fn screenshots(&self, name: &str) {
+        let unlabelled = self
+            .eval(
+                "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')] \
+                   .filter((f) => !f.labels?.length && !f.getAttribute('aria-label')) \
+                   .map((f) => f.id || f.name);",
+            )
+            .await;
+        assert_eq!(unlabelled, json!([]), "{name}: fields without a label");
         self.screenshot(&format!("{name}-desktop")).await;
         self.client
             .set_window_size(390, 844)
@@ -256,6 +270,16 @@ impl Browser {
             .expect("phone size");
         tokio::time::sleep(Duration::from_millis(150)).await;
         self.screenshot(&format!("{name}-phone")).await;
+        // Nothing sticks out sideways on a phone: no page scrolls horizontally.
+        let wider = self
+            .eval(
+                "const w = document.documentElement.clientWidth; \
+                 return [...document.querySelectorAll('body *')] \
+                   .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > w + 1) \
+                   .slice(0, 5).map((e) => e.tagName + '#' + e.id + '.' + e.className);",
+            )
+            .await;
+        assert_eq!(wider, json!([]), "{name}: wider than a phone's screen");
         self.client
             .set_window_size(1280, 900)
             .await
@@ -268,6 +292,44 @@ impl Browser {
             .execute(script, Vec::new())
             .await
             .expect("execute")
+    }
+
+    /// Picks `value` in the select `css`, as a person would (a `change` event follows).
+    pub async fn select(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
+                 s.dispatchEvent(new Event('change', {bubbles: true})); return s.value;",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .expect("select");
+    }
+
+    /// Waits for a finished download whose file name starts with `prefix`; its text.
+    pub async fn downloaded(&self, prefix: &str) -> (String, String) {
+        let dir = self.profile.join("downloads");
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let found = std::fs::read_dir(&dir).ok().and_then(|entries| {
+                entries.flatten().find_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    // Chromium writes `.crdownload` until the file is whole.
+                    (name.starts_with(prefix) && !name.ends_with(".crdownload")).then_some(name)
+                })
+            });
+            if let Some(name) = found {
+                let text = std::fs::read_to_string(dir.join(&name)).expect("read the download");
+                return (name, text);
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no download {prefix}… in {}",
+                dir.display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Ends the browser session; `Drop` then stops chromedriver and cleans up.
