@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use auth_types::HmacSigner;
-use auth_types::dto::{RegisterRequest, TelegramRegisterRequest};
+use auth_types::dto::{LoginRequest, RegisterRequest, TelegramRegisterRequest};
 use hyper::body::Bytes;
 use serde::Deserialize;
 
@@ -13,6 +13,7 @@ use crate::load::unexpected;
 
 pub const TELEGRAM_REGISTER: &str = "/api/v1/auth/telegram/register";
 pub const REGISTER: &str = "/api/v1/auth/register";
+pub const LOGIN: &str = "/api/v1/auth/login";
 
 /// The parts of a token response the scenarios use.
 #[derive(Debug, Clone, Deserialize)]
@@ -63,6 +64,16 @@ impl Api {
             display_name: None,
         })?;
         let req = request("POST", REGISTER, Some(Bytes::from(body)), &[])?;
+        self.tokens(req).await
+    }
+
+    /// Logs in with a password: a new session.
+    pub async fn login(&mut self, email: &str, password: &str) -> anyhow::Result<Tokens> {
+        let body = serde_json::to_vec(&LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        })?;
+        let req = request("POST", LOGIN, Some(Bytes::from(body)), &[])?;
         self.tokens(req).await
     }
 

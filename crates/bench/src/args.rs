@@ -82,6 +82,10 @@ pub struct FinanceArgs {
     /// The auth service's BOT_HMAC_SECRET, to open the Telegram users' sessions.
     #[arg(long, env = "BOT_HMAC_SECRET", hide_env_values = true)]
     pub hmac_secret: String,
+    /// Address of web-service in front of both: the overview scenario loads its home page
+    /// in headless Chromium. Without it, that scenario does not run.
+    #[arg(long, env = "BENCH_WEB_ADDR")]
+    pub web_addr: Option<SocketAddr>,
     /// The database both services use: the seed is written into it with psql.
     #[arg(long, env = "BENCH_DATABASE_URL", hide_env_values = true)]
     pub database_url: String,

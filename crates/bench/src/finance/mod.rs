@@ -5,6 +5,7 @@
 //! figures, measured on the same kind of machine with 8 connections, are the
 //! baseline of the targets: every read ≥ 10× its rate with p99 ≤ 10 ms.
 
+mod overview;
 mod seed;
 mod workloads;
 
@@ -68,6 +69,8 @@ struct Results {
     /// (scenario, requests/s, p99 ms)
     measured: Vec<(&'static str, f64, f64)>,
     csv: Option<Csv>,
+    /// Milliseconds to draw the overview, each load; or why it was not measured.
+    overview: Option<Result<Vec<f64>, String>>,
 }
 
 pub fn run(args: &FinanceArgs) -> anyhow::Result<String> {
@@ -91,6 +94,7 @@ async fn scenarios(args: &FinanceArgs) -> anyhow::Result<Results> {
         end: Memory::default(),
         measured: Vec::new(),
         csv: None,
+        overview: None,
     };
     if !FinanceArgs::SCENARIOS.iter().any(|s| args.wants(s)) {
         results.end = rss::read(args.pid)?;
@@ -211,6 +215,18 @@ async fn scenarios(args: &FinanceArgs) -> anyhow::Result<Results> {
         progress("GET reports/transactions.csv (a year)");
         results.csv = Some(csv(args, &path, token).await?);
     }
+    if args.wants("overview") {
+        results.overview = Some(match (args.web_addr, overview::unavailable()) {
+            (None, _) => Err("no web-service given (--web-addr)".to_owned()),
+            (Some(_), Some(why)) => Err(why),
+            (Some(web), None) => {
+                progress("the overview page in headless Chromium");
+                overview::measure(web, &seed.owner_email, seed::OWNER_PASSWORD)
+                    .await
+                    .map_err(|err| format!("{err:#}"))
+            }
+        });
+    }
     results.end = rss::read(args.pid)?;
     Ok(results)
 }
@@ -309,6 +325,26 @@ fn targets(results: &Results) -> String {
             );
         }
         None => line("the year's CSV ≥ 50 MB/s".to_owned(), "—".to_owned(), None),
+    }
+    let target = "the overview page of that family drawn in under a second (Chromium)".to_owned();
+    match &results.overview {
+        Some(Ok(times)) if !times.is_empty() => {
+            let mut sorted = times.clone();
+            sorted.sort_by(f64::total_cmp);
+            let median = sorted[sorted.len() / 2];
+            let max = sorted[sorted.len() - 1];
+            line(
+                target,
+                format!(
+                    "median {median:.0} ms, slowest {max:.0} ms of {} loads",
+                    sorted.len()
+                ),
+                Some(max < 1000.0),
+            );
+        }
+        Some(Ok(_)) => line(target, "no load measured".to_owned(), Some(false)),
+        Some(Err(why)) => line(target, format!("not measured: {why}"), Some(false)),
+        None => line(target, "—".to_owned(), None),
     }
     let errors: u64 = results.rows.iter().map(|r| r.errors).sum();
     line(

@@ -40,8 +40,13 @@ const FIRST_USER: usize = 50_000;
 /// Connections that set up the small families at once.
 const SETUP_CONNECTIONS: usize = 8;
 
+/// The password of the large family's owner (the overview scenario logs in with it).
+pub const OWNER_PASSWORD: &str = "bench-owner-password-0123456789";
+
 /// What the scenarios need of the seed.
 pub struct Seed {
+    /// The large family's owner: an email account, so a browser can log in.
+    pub owner_email: String,
     pub family_id: Uuid,
     pub accounts: Vec<Uuid>,
     pub expense_categories: Vec<Uuid>,
@@ -123,8 +128,8 @@ pub async fn seed(
 ) -> anyhow::Result<Seed> {
     let ids = Identities::new();
     let mut auth_api = Api::open(auth, signer.clone()).await?;
-    let owner_id = ids.telegram_id(FIRST_USER);
-    let owner = auth_api.telegram_session(owner_id).await?;
+    let owner_email = ids.email(FIRST_USER);
+    let owner = auth_api.register(&owner_email, OWNER_PASSWORD).await?;
     let mut api = Client::open(finance).await?;
 
     progress("seed: the large family (accounts, budgets)");
@@ -200,8 +205,9 @@ pub async fn seed(
     tokio::task::spawn_blocking(move || psql(&url, &sql)).await??;
 
     // A fresh session: the seeding may have outlasted the first access token.
-    let owner = auth_api.telegram_session(owner_id).await?;
+    let owner = auth_api.login(&owner_email, OWNER_PASSWORD).await?;
     Ok(Seed {
+        owner_email,
         family_id,
         accounts,
         expense_categories,
