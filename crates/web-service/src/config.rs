@@ -22,6 +22,9 @@ pub struct WebSettings {
     /// Peers (an ingress, a load balancer) whose `X-Forwarded-For` is passed on:
     /// the browser's address is then theirs to tell.
     pub trusted_proxies: Vec<IpNet>,
+    /// The bot's Telegram username, without `@`: invites then show its deep link
+    /// `https://t.me/{username}?start=…`; `None`: the `/start …` message instead.
+    pub telegram_bot_username: Option<String>,
     /// The longest a request body may take to arrive (not an environment
     /// variable: tests shorten it).
     pub body_timeout: Duration,
@@ -51,6 +54,7 @@ impl WebSettings {
             // 9466: beside the auth service's 9464 and the bot's 9465 on one machine.
             metrics_bind_addr: env.metrics_bind_addr("METRICS_BIND_ADDR", 9466)?,
             trusted_proxies: trusted_proxies(env.get("TRUSTED_PROXIES"))?,
+            telegram_bot_username: telegram_bot_username(env.get("TELEGRAM_BOT_USERNAME"))?,
             body_timeout: Duration::from_secs(10),
         })
     }
@@ -96,6 +100,30 @@ fn trusted_proxies(raw: Option<String>) -> Result<Vec<IpNet>, ConfigError> {
                 })
         })
         .collect()
+}
+
+/// `TELEGRAM_BOT_USERNAME`: a bot's username as Telegram allows it — 5 to 32
+/// letters, digits or `_`, ending in `bot` in any case — with or without a
+/// leading `@`; default none.
+fn telegram_bot_username(raw: Option<String>) -> Result<Option<String>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let name = raw.trim();
+    let name = name.strip_prefix('@').unwrap_or(name);
+    let valid = (5..=32).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && name.to_ascii_lowercase().ends_with("bot");
+    if valid {
+        Ok(Some(name.to_owned()))
+    } else {
+        Err(ConfigError::new(
+            "TELEGRAM_BOT_USERNAME",
+            format!(
+                "must be a Telegram bot username (5 to 32 letters, digits or _, ending in \"bot\"), got {raw:?}"
+            ),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -160,6 +188,56 @@ mod tests {
             "METRICS_BIND_ADDR"
         );
         assert_eq!(var(&[("TRUSTED_PROXIES", "an ingress")]), "TRUSTED_PROXIES");
+        assert_eq!(
+            var(&[("TELEGRAM_BOT_USERNAME", "https://t.me/finance_bot")]),
+            "TELEGRAM_BOT_USERNAME"
+        );
+    }
+
+    #[test]
+    fn the_bot_username_is_telegrams_kind_with_or_without_at() {
+        let username = |value: &str| env(&[("TELEGRAM_BOT_USERNAME", value)]);
+        assert_eq!(env(&[]).expect("valid").telegram_bot_username, None);
+        assert_eq!(
+            username("").expect("blank is unset").telegram_bot_username,
+            None
+        );
+        for (value, kept) in [
+            ("finance_bot", "finance_bot"),
+            ("@FinanceBot", "FinanceBot"),
+            (" @family_money_BOT ", "family_money_BOT"),
+            ("a_bot", "a_bot"),
+            (
+                "abcdefghijklmnopqrstuvwxyz12_bot",
+                "abcdefghijklmnopqrstuvwxyz12_bot",
+            ),
+        ] {
+            let settings = username(value).unwrap_or_else(|e| panic!("{value:?}: {e}"));
+            assert_eq!(settings.telegram_bot_username.as_deref(), Some(kept));
+        }
+        for value in [
+            "@",
+            "bot",
+            "@abot",
+            "finance",
+            "finance_bot_",
+            "finance-bot",
+            "finance bot",
+            "@@finance_bot",
+            "t.me/finance_bot",
+            "abcdefghijklmnopqrstuvwxyz123_bot",
+            "finance_b\u{43e}t",
+        ] {
+            let err = username(value).expect_err(value);
+            assert_eq!(err.var, "TELEGRAM_BOT_USERNAME");
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "TELEGRAM_BOT_USERNAME: must be a Telegram bot username (5 to 32 letters, \
+                     digits or _, ending in \"bot\"), got {value:?}"
+                )
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod headers;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod page_config;
 pub mod pages;
 pub mod proxy;
 pub mod startup;

@@ -17,6 +17,7 @@ use utoipa::openapi::OpenApi;
 
 use crate::assets;
 use crate::health::WebReadiness;
+use crate::page_config::PageConfig;
 use crate::proxy::COOKIE_PATH;
 
 const SERVICE: Service = Service {
@@ -115,6 +116,15 @@ pub fn routes() -> Vec<Route> {
                 .answers::<WebReadiness>(503, "The auth service is not ready"),
         ),
         Route::get("/openapi.json", api_docs::openapi_operation()),
+        Route::get(
+            "/config.json",
+            Operation::new(
+                "pageConfig",
+                "pages",
+                "The settings the pages' scripts read",
+            )
+            .answers::<PageConfig>(200, "The settings (Cache-Control: public, max-age=300)"),
+        ),
     ];
     for method in [Method::Get, Method::Head] {
         routes.push(Route::new(

@@ -12,7 +12,7 @@ use crate::config::WebSettings;
 use crate::proxy::{self, Finance, Upstream};
 use service_kit::problem;
 
-use crate::{assets, headers, health, openapi, pages};
+use crate::{assets, headers, health, openapi, page_config, pages};
 
 pub struct Application {
     port: u16,
@@ -33,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(get("/health", web::get().to(health::live)))
         .service(get("/health/ready", web::get().to(health::ready)))
         .service(get("/openapi.json", web::get().to(openapi::serve)))
+        .service(get("/config.json", web::get().to(page_config::serve)))
         .service(
             web::resource("/static/{file:.*}")
                 .route(web::get().to(pages::static_file))
@@ -78,11 +79,13 @@ impl Application {
             .with_body_timeout(settings.body_timeout);
         let finance = web::Data::new(Finance(finance));
         let https = web::Data::new(headers::ServedOverHttps(settings.https()));
+        let page_config = web::Data::new(page_config::PageConfig::new(&settings));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(upstream.clone())
                 .app_data(finance.clone())
                 .app_data(https.clone())
+                .app_data(page_config.clone())
                 .wrap(from_fn(headers::security_headers))
                 .wrap(from_fn(record_request))
                 .wrap(from_fn(service_kit::request_id::access_log))

@@ -1,5 +1,6 @@
 // The family: its members and their roles (an owner changes them, removes a
-// member; anyone leaves), invites with a link to copy and the bot's message, the
+// member; anyone leaves), invites with a link to copy and the bot's deep link (or
+// the message to send it, when the service does not know the bot's username), the
 // family's settings (an owner's), and starting another family.
 // docs/web.md#the-family
 
@@ -120,11 +121,38 @@ async function copy(input) {
   }
 }
 
+// The bot's username (TELEGRAM_BOT_USERNAME), from GET /config.json; null when the
+// service is not told it, or the answer does not come.
+let botUsername = null;
+const pageConfig = fetch("/config.json")
+  .then((response) => (response.ok ? response.json() : {}))
+  .then((config) => {
+    botUsername = typeof config.telegram_bot_username === "string" ? config.telegram_bot_username : null;
+  })
+  .catch(() => {});
+
+// With the bot's username, its deep link; without, the message that does the same:
+// /start with this payload, sent to the bot, joins.
+function showTelegram(startPayload) {
+  const open = $("#invite-telegram-open");
+  if (botUsername) {
+    const link = `https://t.me/${encodeURIComponent(botUsername)}?start=${encodeURIComponent(startPayload)}`;
+    $("#invite-telegram-label").textContent = "Or the link for Telegram: it opens the bot, which joins them";
+    $("#invite-telegram").value = link;
+    $("#copy-telegram").textContent = "Copy the Telegram link";
+    open.href = link;
+    open.hidden = false;
+  } else {
+    $("#invite-telegram").value = `/start ${startPayload}`;
+    open.hidden = true;
+  }
+}
+
 onSubmit($("#invite-form"), async (values) => {
   const invite = await finance("POST", `${base()}/invites`, { role: values.role });
+  await pageConfig;
   $("#invite-link").value = invite.link_url;
-  // Sent to the bot as a message, /start with this payload joins, as its deep link would.
-  $("#invite-telegram").value = `/start ${invite.start_payload}`;
+  showTelegram(invite.start_payload);
   $("#invite-expires").textContent = new Date(invite.expires_at).toLocaleString();
   say($("#copy-status"), "");
   $("#invite").hidden = false;

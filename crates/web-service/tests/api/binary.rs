@@ -27,6 +27,24 @@ fn a_missing_setting_is_one_line_naming_it_and_exit_status_2() {
     );
 }
 
+#[test]
+fn a_bot_username_telegram_would_not_give_is_refused_at_start() {
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("AUTH_SERVICE_URL", "http://127.0.0.1:9")
+        .env("FINANCE_SERVICE_URL", "http://127.0.0.1:9")
+        .env("TELEGRAM_BOT_USERNAME", "t.me/finance_bot")
+        .output()
+        .expect("run web-service");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "web-service: configuration error: TELEGRAM_BOT_USERNAME: must be a Telegram bot \
+         username (5 to 32 letters, digits or _, ending in \"bot\"), got \"t.me/finance_bot\""
+    );
+}
+
 #[tokio::test]
 async fn the_program_serves_passes_its_healthcheck_and_stops_on_sigterm() {
     let stack = spawn_stack(&[]).await;

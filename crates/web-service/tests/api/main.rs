@@ -10,6 +10,7 @@ mod binary;
 mod finance;
 mod hardening;
 mod openapi;
+mod page_config;
 mod request_id;
 
 use common::{PASSWORD, Stack, client, email, spawn_stack};

@@ -14,7 +14,7 @@ mod driver;
 use std::time::Duration;
 
 use auth_types::{JwtKeys, TokenKind};
-use common::{PASSWORD, Stack, client, email, spawn_stack};
+use common::{PASSWORD, Stack, client, email, spawn_stack, spawn_stack_with};
 use driver::Browser;
 use serde_json::{Value, json};
 use test_support::auth::JWT_SECRET;
@@ -969,7 +969,8 @@ async fn data_state(browser: &Browser, css: &str) -> Value {
 #[tokio::test]
 async fn a_family_of_two_runs_its_money_from_two_browsers() {
     browser_or_skip!();
-    let stack = spawn_stack(&[]).await;
+    // The web service knows the bot's username: invites show its deep link.
+    let stack = spawn_stack_with(&[], &[("TELEGRAM_BOT_USERNAME", "@Finance_Test_bot")]).await;
     let ann_address = email("ann");
     stack.register_directly(&ann_address).await;
     let ann = Browser::start().await;
@@ -999,10 +1000,15 @@ async fn a_family_of_two_runs_its_money_from_two_browsers() {
         "a link to this site: {link}"
     );
     let code = link.rsplit_once('=').unwrap().1.to_owned();
+    let deep_link = format!("https://t.me/Finance_Test_bot?start=join_{code}");
+    assert_eq!(ann.value("#invite-telegram").await, deep_link);
+    ann.wait_visible("#invite-telegram-open").await;
     assert_eq!(
-        ann.value("#invite-telegram").await,
-        format!("/start join_{code}")
+        ann.eval("return document.querySelector('#invite-telegram-open').href;")
+            .await,
+        Value::String(deep_link)
     );
+    assert_eq!(ann.text("#copy-telegram").await, "Copy the Telegram link");
     ann.screenshots("family").await;
 
     // Ben opens the link without an account: he signs up and comes back to join.
@@ -1522,6 +1528,21 @@ async fn one_person_keeps_accounts_budgets_goals_reports_and_families_in_order()
     browser
         .wait_for_text("#status", "A family always keeps one owner")
         .await;
+    // Without TELEGRAM_BOT_USERNAME, an invite shows the message to send the bot.
+    browser.click("#invite-form button[type=submit]").await;
+    browser.wait_visible("#invite").await;
+    let link = browser.value("#invite-link").await;
+    let code = link.rsplit_once("?code=").unwrap().1.to_owned();
+    assert_eq!(
+        browser.value("#invite-telegram").await,
+        format!("/start join_{code}")
+    );
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#invite-telegram-open').hidden;")
+            .await,
+        Value::Bool(true)
+    );
     browser.fill("#new-family-name", "Holiday fund").await;
     browser.fill("#new-family-currency", "usd").await;
     browser.click("#new-family-form button[type=submit]").await;

@@ -29,8 +29,14 @@ pub struct Stack {
     pub auth_service: TestAuth,
 }
 
-/// Starts the two services; `overrides` are settings of the auth service.
+/// Starts the services; `overrides` are settings of the auth service.
 pub async fn spawn_stack(overrides: &[(&str, &str)]) -> Stack {
+    spawn_stack_with(overrides, &[]).await
+}
+
+/// Starts the services; `overrides` are settings of the auth service, `web_settings`
+/// more settings of the web service (e.g. `TELEGRAM_BOT_USERNAME`).
+pub async fn spawn_stack_with(overrides: &[(&str, &str)], web_settings: &[(&str, &str)]) -> Stack {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let web = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
 
@@ -54,7 +60,7 @@ pub async fn spawn_stack(overrides: &[(&str, &str)]) -> Stack {
     let auth = auth_service.url.clone();
     let finance = spawn_finance(&auth_service, &web);
 
-    let (app, web_metrics) = spawn_web_to(&auth, &finance, &web, listener);
+    let (app, web_metrics) = spawn_web_with(&auth, &finance, &web, listener, web_settings);
     tokio::spawn(app.run_until_stopped());
 
     Stack {
@@ -108,12 +114,24 @@ pub fn spawn_web_to(
     web: &str,
     listener: TcpListener,
 ) -> (web_service::startup::Application, String) {
-    let web_env = HashMap::from([
+    spawn_web_with(auth, finance, web, listener, &[])
+}
+
+/// Like [`spawn_web_to`], with more settings of the web service.
+pub fn spawn_web_with(
+    auth: &str,
+    finance: &str,
+    web: &str,
+    listener: TcpListener,
+    settings: &[(&str, &str)],
+) -> (web_service::startup::Application, String) {
+    let mut web_env = HashMap::from([
         ("AUTH_SERVICE_URL", auth),
         ("FINANCE_SERVICE_URL", finance),
         ("PUBLIC_WEB_URL", web),
         ("METRICS_BIND_ADDR", "127.0.0.1:0"),
     ]);
+    web_env.extend(settings.iter().copied());
     let settings = WebSettings::from_lookup(|k| web_env.get(k).map(|v| (*v).to_owned())).unwrap();
     let app = web_service::startup::Application::build_on(settings, listener).unwrap();
     let metrics = format!(
