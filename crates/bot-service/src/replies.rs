@@ -136,6 +136,34 @@ pub fn no_category(kind: Kind, words: &str, names: &[&str]) -> String {
     )
 }
 
+/// The question over the category buttons when the words name none.
+pub fn choose_category(kind: Kind, word: Option<&str>) -> String {
+    let kind = match kind {
+        Kind::Expense => "expense",
+        Kind::Income => "income",
+    };
+    match word {
+        Some(word) => format!("I have no {kind} category “{word}”. Which one is it?"),
+        None => format!("Which {kind} category?"),
+    }
+}
+
+/// The question over the category buttons when the words name several.
+pub fn choose_among(word: &str) -> String {
+    format!("“{word}” could be several categories. Which one?")
+}
+
+pub fn button_new_category(name: &str) -> String {
+    format!("➕ New: {name}")
+}
+
+pub const CHOOSE_ACCOUNT: &str = "Which account?";
+pub const CHOICE_EXPIRED: &str =
+    "That choice has expired, so nothing was recorded. Please send the entry again.";
+pub const EDIT_NOT_RECORDED: &str = "I recorded nothing for that message, so there is nothing to change. Send the entry again as a new message.";
+pub const EDIT_KIND: &str =
+    "I can't turn an expense into an income or back by an edit: /undo it and send it again.";
+
 pub fn several_categories(word: &str, names: &[&str]) -> String {
     format!(
         "“{word}” could be {}. Send the entry again with more of the name.",
@@ -231,7 +259,7 @@ pub fn history(
     accounts: &[Account],
 ) -> String {
     let mut text = format!("The last {}:", transactions.len());
-    for transaction in transactions {
+    for (number, transaction) in transactions.iter().enumerate() {
         let sign = match transaction.kind.as_str() {
             "income" => "+",
             "expense" => "-",
@@ -247,14 +275,20 @@ pub fn history(
             .map_or("?", |a| a.name.as_str());
         let day = transaction.occurred_at.get(..10).unwrap_or_default();
         text.push_str(&format!(
-            "\n{day} {sign}{} {} · {category} · {account}",
-            transaction.amount, transaction.currency
+            "\n{}. {day} {sign}{} {} · {category} · {account}",
+            number + 1,
+            transaction.amount,
+            transaction.currency
         ));
         if let Some(note) = &transaction.note {
             text.push_str(&format!(" · {note}"));
         }
     }
     text
+}
+
+pub fn button_delete(number: usize) -> String {
+    format!("🗑 {number}")
 }
 
 pub fn removed(transaction: &Transaction, category: Option<&str>) -> String {

@@ -8,7 +8,12 @@
 //! `recorded:{chat_id}` — the transactions recorded from the chat, newest
 //! first (`{family_id}/{transaction_id}`, the last 20, kept 30 days), for
 //! `/undo`; `undo:{chat_id}:{message_id}` — which of them an `/undo` message
-//! removes, kept a day, so the same `/undo` handled twice removes one.
+//! removes, kept a day, so the same `/undo` handled twice removes one;
+//! `pending:{chat_id}:{message_id}` — an entry waiting for a button (its
+//! category or account), kept 15 minutes; `message:{chat_id}:{message_id}` —
+//! the transaction a message recorded and the bot's confirmation of it
+//! (`{family_id}/{transaction_id}/{confirmation_id}`, kept 30 days), so an edit
+//! of the message changes that transaction.
 //!
 //! The tokens are sealed with XChaCha20-Poly1305 under `BOT_STORE_KEY`, a key
 //! only the bot holds: `v1:` and the base64 of a random 24-byte nonce and the
@@ -32,6 +37,8 @@ const HANDLED_TTL_SECS: u64 = 86_400;
 /// How many recorded transactions a chat can undo, and for how long.
 const RECORDED_KEPT: isize = 20;
 const RECORDED_TTL_SECS: u64 = 30 * 86_400;
+/// How long an entry waits for a button press.
+const PENDING_TTL_SECS: u64 = 15 * 60;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -311,6 +318,71 @@ impl Store {
                 .arg(entry),
         )
         .await
+    }
+
+    fn pending_key(&self, chat_id: i64, message_id: i64) -> String {
+        format!("{}pending:{chat_id}:{message_id}", self.prefix)
+    }
+
+    /// Keeps an entry (JSON) waiting for a button press under its message.
+    pub async fn save_pending(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+        entry: &str,
+    ) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("SET")
+                .arg(self.pending_key(chat_id, message_id))
+                .arg(entry)
+                .arg("EX")
+                .arg(PENDING_TTL_SECS),
+        )
+        .await
+    }
+
+    pub async fn pending(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+    ) -> Result<Option<String>, StoreError> {
+        self.query(redis::cmd("GET").arg(self.pending_key(chat_id, message_id)))
+            .await
+    }
+
+    pub async fn forget_pending(&self, chat_id: i64, message_id: i64) -> Result<(), StoreError> {
+        self.query(redis::cmd("DEL").arg(self.pending_key(chat_id, message_id)))
+            .await
+    }
+
+    fn message_key(&self, chat_id: i64, message_id: i64) -> String {
+        format!("{}message:{chat_id}:{message_id}", self.prefix)
+    }
+
+    /// Remembers what message `message_id` recorded: `{family}/{transaction}/{confirmation}`.
+    pub async fn save_message(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+        recorded: &str,
+    ) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("SET")
+                .arg(self.message_key(chat_id, message_id))
+                .arg(recorded)
+                .arg("EX")
+                .arg(RECORDED_TTL_SECS),
+        )
+        .await
+    }
+
+    pub async fn message(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+    ) -> Result<Option<String>, StoreError> {
+        self.query(redis::cmd("GET").arg(self.message_key(chat_id, message_id)))
+            .await
     }
 
     pub async fn was_handled(&self, update_id: u32) -> Result<bool, StoreError> {

@@ -7,9 +7,10 @@ use std::time::Duration;
 use frankenstein::AsyncTelegramApi;
 use frankenstein::client_reqwest::Bot;
 use frankenstein::methods::{
-    AnswerCallbackQueryParams, GetUpdatesParams, SendMessageParams, SetMyCommandsParams,
+    AnswerCallbackQueryParams, EditMessageTextParams, GetUpdatesParams, SendMessageParams,
+    SetMyCommandsParams,
 };
-use frankenstein::types::{AllowedUpdate, BotCommand, ReplyMarkup};
+use frankenstein::types::{AllowedUpdate, BotCommand, InlineKeyboardMarkup, ReplyMarkup};
 use frankenstein::updates::Update;
 
 /// Telegram's limit on a message, in UTF-16 code units.
@@ -126,7 +127,11 @@ impl Telegram {
         let params = GetUpdatesParams::builder()
             .maybe_offset(offset)
             .timeout(u32::try_from(timeout.as_secs()).unwrap_or(30))
-            .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+            .allowed_updates(vec![
+                AllowedUpdate::Message,
+                AllowedUpdate::EditedMessage,
+                AllowedUpdate::CallbackQuery,
+            ])
             .build();
         Ok(self
             .bot
@@ -137,15 +142,17 @@ impl Telegram {
     }
 
     /// Sends `text`, split into messages Telegram accepts, waiting out rate
-    /// limits and backing off on server errors. `markup` goes with the last part.
+    /// limits and backing off on server errors. `markup` goes with the last part,
+    /// whose message id is returned.
     pub async fn send(
         &self,
         chat_id: i64,
         text: &str,
         markup: Option<ReplyMarkup>,
-    ) -> Result<(), TelegramError> {
+    ) -> Result<i64, TelegramError> {
         let parts = split_message(text, MAX_MESSAGE_UTF16);
         let last = parts.len().saturating_sub(1);
+        let mut sent_id = 0;
         for (i, part) in parts.into_iter().enumerate() {
             let params = SendMessageParams::builder()
                 .chat_id(chat_id)
@@ -161,7 +168,10 @@ impl Telegram {
                     .await
                     .map_err(|e| failed("sendMessage", e))
                 {
-                    Ok(_) => break,
+                    Ok(sent) => {
+                        sent_id = i64::from(sent.result.message_id);
+                        break;
+                    }
                     Err(TelegramError::RetryAfter(wait)) if attempt < SEND_ATTEMPTS => {
                         tracing::warn!(
                             chat_id,
@@ -180,7 +190,35 @@ impl Telegram {
                 attempt += 1;
             }
         }
-        Ok(())
+        Ok(sent_id)
+    }
+
+    /// Replaces the text (and the buttons: none when `markup` is `None`) of
+    /// the bot's message `message_id`. An edit that changes nothing is fine.
+    pub async fn edit(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+        text: &str,
+        markup: Option<InlineKeyboardMarkup>,
+    ) -> Result<(), TelegramError> {
+        let text: String = text.chars().take(MAX_MESSAGE_UTF16 / 2).collect();
+        let params = EditMessageTextParams::builder()
+            .chat_id(chat_id)
+            .message_id(i32::try_from(message_id).unwrap_or(i32::MAX))
+            .text(text)
+            .maybe_reply_markup(markup)
+            .build();
+        match self
+            .bot
+            .edit_message_text(&params)
+            .await
+            .map_err(|e| failed("editMessageText", e))
+        {
+            Ok(_) => Ok(()),
+            Err(TelegramError::Refused(why)) if why.contains("message is not modified") => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 
     pub async fn answer_callback(&self, id: &str) -> Result<(), TelegramError> {

@@ -218,6 +218,42 @@ impl FakeTelegram {
         update_id
     }
 
+    /// The person edits their message `message_id` to `text`; returns the
+    /// update_id. The update is an `edited_message`: the message with its id,
+    /// the new text (and a `bot_command` entity as in [`Self::user_sends`]),
+    /// and `edit_date` now, one second after any earlier edit of it at the
+    /// latest (each edit of a message has its own `edit_date`, as in Telegram).
+    pub fn user_edits(&self, user_id: i64, message_id: i64, text: &str) -> u32 {
+        let entities = text.starts_with('/').then(|| {
+            let word = text.split(char::is_whitespace).next().unwrap_or(text);
+            vec![
+                MessageEntity::builder()
+                    .type_field(MessageEntityType::BotCommand)
+                    .offset(0)
+                    .length(u16::try_from(utf16_len(word)).unwrap_or(u16::MAX))
+                    .build(),
+            ]
+        });
+        let mut state = self.shared.state.lock().unwrap();
+        let id = i32::try_from(message_id).unwrap_or(i32::MAX);
+        let last = state.edit_dates.get(&(user_id, id)).copied().unwrap_or(0);
+        let edit_date = unix_now().max(last + 1);
+        state.edit_dates.insert((user_id, id), edit_date);
+        let message = Message::builder()
+            .message_id(id)
+            .from(person(user_id))
+            .date(unix_now())
+            .edit_date(edit_date)
+            .chat(chat(user_id))
+            .text(text)
+            .maybe_entities(entities)
+            .build();
+        let update_id = state.push_update(UpdateContent::EditedMessage(Box::new(message)));
+        drop(state);
+        self.shared.new_update.send_replace(update_id);
+        update_id
+    }
+
     /// The person presses an inline button with `data` under the bot message
     /// `message_id` (of the private chat `user_id`); returns the update_id.
     ///
@@ -417,6 +453,8 @@ struct State {
     failures: HashMap<String, VecDeque<Failure>>,
     /// Every update ever queued, by id (for `deliver_again`).
     delivered: HashMap<u32, Update>,
+    /// The last `edit_date` given to each person's message, by (chat_id, message_id).
+    edit_dates: HashMap<(i64, i32), u64>,
 }
 
 /// A status and a JSON body to answer.

@@ -122,6 +122,21 @@ pub struct NewTransaction<'a> {
     pub note: Option<&'a str>,
 }
 
+/// A `PATCH` of a transaction: what an edited message can change. A `None`
+/// note is sent as `null`, which clears it.
+#[derive(Debug, Serialize)]
+pub struct TransactionChange<'a> {
+    pub amount: &'a str,
+    pub category_id: Uuid,
+    pub note: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NewCategory<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+}
+
 #[derive(Debug, Serialize)]
 pub struct NewAccount<'a> {
     pub name: &'a str,
@@ -272,6 +287,37 @@ impl FinanceClient {
     ) -> Result<Vec<Category>, FinanceError> {
         let path = format!("/families/{family}/categories");
         Ok(self.get::<Items<Category>>(&path, token).await?.items)
+    }
+
+    pub async fn create_category(
+        &self,
+        token: &str,
+        family: Uuid,
+        category: &NewCategory<'_>,
+        idempotency_key: &str,
+    ) -> Result<Category, FinanceError> {
+        let path = format!("/families/{family}/categories");
+        self.post(&path, category, token, idempotency_key).await
+    }
+
+    pub async fn update_transaction(
+        &self,
+        token: &str,
+        family: Uuid,
+        id: Uuid,
+        change: &TransactionChange<'_>,
+        idempotency_key: &str,
+    ) -> Result<Transaction, FinanceError> {
+        let path = format!("/families/{family}/transactions/{id}");
+        self.call(
+            Method::PATCH,
+            &path,
+            Some(change),
+            token,
+            Some(idempotency_key),
+        )
+        .await?
+        .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
     }
 
     pub async fn create_transaction(

@@ -20,6 +20,12 @@ pub enum Command {
     Balance,
     /// `/history [n]` (the argument as written).
     History(String),
+    /// A button of an entry: the person's message it completes, and the choice.
+    Choose(i64, crate::commands::record::Choice),
+    /// The delete button of a transaction under `/history`.
+    Delete(uuid::Uuid),
+    /// An edited message: its new text.
+    Edited(String),
     /// A command we do not have (without its slash).
     Unknown(String),
     /// Text that is not a command.
@@ -62,6 +68,9 @@ impl Command {
             Self::Undo => "undo",
             Self::Balance => "balance",
             Self::History(_) => "history",
+            Self::Choose(..) => "choose",
+            Self::Delete(_) => "delete",
+            Self::Edited(_) => "edit",
             Self::Unknown(_) => "unknown",
             Self::Text => "text",
         }

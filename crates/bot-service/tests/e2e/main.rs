@@ -1,6 +1,7 @@
 //! End to end: real PostgreSQL and Redis, the real auth service, the bot, and
 //! a fake Telegram Bot API server standing in for Telegram.
 
+mod buttons;
 mod commands;
 mod helpers;
 mod linking;
