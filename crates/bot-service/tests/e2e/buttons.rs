@@ -80,7 +80,7 @@ async fn an_unknown_category_is_asked_with_buttons_and_recorded_once_chosen() {
         .press(
             BEA,
             question.message_id,
-            &button(&question, "Education").unwrap(),
+            &button(&question, "Education").expect("that button"),
         )
         .await;
     assert_eq!(
@@ -126,11 +126,11 @@ async fn with_several_accounts_a_button_chooses_and_a_failed_choice_can_be_press
     // Category, then account, on the same message; the finance service is
     // down at the last press: nothing is recorded, and pressing again works.
     let question = world.say(BEA, "7 coffee").await;
-    let groceries = button(&question, "Groceries").unwrap();
+    let groceries = button(&question, "Groceries").expect("that button");
     let accounts = world.press(BEA, question.message_id, &groceries).await;
     assert_eq!(accounts.message_id, question.message_id);
     assert_eq!(accounts.text, replies::CHOOSE_ACCOUNT);
-    let cash = button(&accounts, "Cash (EUR)").unwrap();
+    let cash = button(&accounts, "Cash (EUR)").expect("that button");
     world.finance_proxy.set_mode(ProxyMode::Refuse);
     let down = world.press(BEA, question.message_id, &cash).await;
     assert_eq!(down.text, replies::FINANCE_UNAVAILABLE);
@@ -168,7 +168,7 @@ async fn history_has_a_delete_button_per_transaction() {
     let labels: Vec<String> = buttons(&history).into_iter().map(|(t, _)| t).collect();
     assert_eq!(labels, ["🗑 1", "🗑 2", "🗑 3"]);
 
-    let second = button(&history, "🗑 2").unwrap();
+    let second = button(&history, "🗑 2").expect("that button");
     let removed = world.press(BEA, history.message_id, &second).await;
     assert_eq!(removed.text, "Removed the expense of 20.00 EUR, Transport.");
     assert_eq!(world.transactions().await, ["expense 1000", "expense 3000"]);
@@ -217,7 +217,7 @@ async fn editing_the_message_edits_its_transaction_and_the_confirmation() {
         .press(
             BEA,
             question.message_id,
-            &button(&question, "Groceries").unwrap(),
+            &button(&question, "Groceries").expect("that button"),
         )
         .await;
     let edited = world.edit(BEA, asked, "11 groceries coffee").await;
