@@ -4,7 +4,11 @@ use std::collections::BTreeMap;
 
 use money::{Currency, format_amount};
 
-use crate::api::finance::{Account, BudgetStatus, Category, Transaction};
+use uuid::Uuid;
+
+use crate::api::finance::{
+    Account, BudgetAlert, BudgetStatus, Category, Family, Member, Transaction,
+};
 use crate::commands::entry::{EntryProblem, Kind};
 
 pub const WELCOME: &str = "Hi! I'm Finance Bot: I help your family keep track of its money.\n\n\
@@ -309,4 +313,153 @@ pub fn removed(transaction: &Transaction, category: Option<&str>) -> String {
     }
     text.push('.');
     text
+}
+
+// --- The family ---------------------------------------------------------------
+
+pub const BUTTON_INVITE: &str = "➕ Invite someone";
+pub const NOT_A_MEMBER: &str = "You are no longer in that family. Send /family to see yours.";
+pub const OWNERS_ONLY: &str = "Only an owner of the family can do that.";
+pub const JOIN_USAGE: &str =
+    "I expected an invite code, e.g. /join AbC123 (or open the invite link you were sent).";
+pub const INVITE_INVALID: &str = "That invite is not valid: it was used, it expired, or the code is mistyped. Ask for a new one.";
+
+pub fn button_switch(name: &str) -> String {
+    format!("Switch to {name}")
+}
+
+pub fn family(families: &[Family], current: Uuid, members: &[Member]) -> String {
+    let mut text = String::from("Your families:");
+    for family in families {
+        let mark = if family.id == current {
+            " ← this chat"
+        } else {
+            ""
+        };
+        text.push_str(&format!("\n• {} ({}){mark}", family.name, family.role));
+    }
+    let name = families
+        .iter()
+        .find(|f| f.id == current)
+        .map_or("", |f| f.name.as_str());
+    text.push_str(&format!("\n\nMembers of {name}:"));
+    for member in members {
+        text.push_str(&format!(
+            "\n• {} — {}",
+            member.display_name.as_deref().unwrap_or("(no name)"),
+            member.role
+        ));
+    }
+    text
+}
+
+pub fn invite(family: &str, role: &str, deep_link: &str, web_link: &str) -> String {
+    format!(
+        "An invite to {family} as a {role}. Send one of these links to the person joining:\n\n\
+         In Telegram: {deep_link}\nOn the web: {web_link}\n\nIt works once, within 7 days."
+    )
+}
+
+pub fn joined(family: &str, role: &str) -> String {
+    format!(
+        "You joined {family} as a {role}. What you record here now goes to {family}; /family switches."
+    )
+}
+
+/// Who recorded something, when the family has no name for them.
+pub const SOMEONE: &str = "Someone";
+
+/// To the other members who asked for every expense.
+pub fn family_expense(
+    who: &str,
+    family: &str,
+    transaction: &Transaction,
+    category: &str,
+) -> String {
+    let mut text = format!(
+        "{who} recorded an expense in {family}: {} {}, {category}.",
+        transaction.amount, transaction.currency
+    );
+    if let Some(note) = &transaction.note {
+        text.push_str(&format!(" Note: {note}"));
+    }
+    text
+}
+
+/// A budget alert, to the other members.
+pub fn family_alert(
+    who: &str,
+    family: &str,
+    category: &str,
+    alert: &BudgetAlert,
+    currency: &str,
+) -> String {
+    if alert.threshold >= 100 {
+        format!(
+            "⚠️ {family}: {category} is at or over its budget: {} of {} {currency} (after {who}'s expense).",
+            alert.spent, alert.limit
+        )
+    } else {
+        format!(
+            "⚠️ {family}: {category} has used {}% of its budget: {} of {} {currency} (after {who}'s expense).",
+            alert.threshold, alert.spent, alert.limit
+        )
+    }
+}
+
+// --- Settings -----------------------------------------------------------------
+
+pub const SETTINGS_USAGE: &str = "I expected /settings, or one of: /settings alerts on|off, /settings every on|off, /settings account NAME, /settings currency EUR, /settings timezone Europe/Berlin, /settings payday 25.";
+pub const PAYDAY_USAGE: &str = "I expected a payday from 1 to 28, e.g. /settings payday 25.";
+
+pub fn no_account(name: &str, names: &[&str]) -> String {
+    format!(
+        "I have no account “{name}”. The accounts are: {}.",
+        names.join(", ")
+    )
+}
+
+pub fn setting_invalid(what: &str, value: &str) -> String {
+    match what {
+        "currency" => format!(
+            "I can't set the currency to {value}: I expected an ISO code in capitals, like EUR or USD."
+        ),
+        "timezone" => format!(
+            "I can't set the time zone to {value}: I expected a name like Europe/Berlin or UTC."
+        ),
+        _ => format!("I can't set the {what} to {value}."),
+    }
+}
+
+pub fn button_alerts(on: bool) -> String {
+    if on {
+        "Turn budget alerts off".to_owned()
+    } else {
+        "Turn budget alerts on".to_owned()
+    }
+}
+
+pub fn button_every(on: bool) -> String {
+    if on {
+        "Stop telling me every expense".to_owned()
+    } else {
+        "Tell me every expense".to_owned()
+    }
+}
+
+pub fn settings(family: &Family, account: Option<&str>, alerts: bool, every: bool) -> String {
+    let word = |on: bool| if on { "on" } else { "off" };
+    format!(
+        "Settings of {} (owners change these):\nCurrency: {}\nTime zone: {}\nPayday: {}\n\n\
+         This chat:\nDefault account: {}\nBudget alerts from the family: {}\nEvery expense of the family: {}\n\n\
+         Change with /settings currency USD, /settings timezone Europe/Berlin, /settings payday 25, \
+         /settings account NAME, /settings alerts off, /settings every on.",
+        family.name,
+        family.base_currency,
+        family.time_zone,
+        family.month_start_day,
+        account.unwrap_or("none (I ask when there are several)"),
+        word(alerts),
+        word(every),
+    )
 }

@@ -13,7 +13,13 @@
 //! category or account), kept 15 minutes; `message:{chat_id}:{message_id}` —
 //! the transaction a message recorded and the bot's confirmation of it
 //! (`{family_id}/{transaction_id}/{confirmation_id}`, kept 30 days), so an edit
-//! of the message changes that transaction.
+//! of the message changes that transaction; `family:{chat_id}` — the chat's
+//! current family; `account:{chat_id}:{family_id}` — its default account
+//! there; `user-chat:{user_id}` — the chat a user last signed in
+//! from (for the family's alerts), with the chat's token's lifetime;
+//! `notify:{chat_id}` — the chat's notification choices (a hash: `alerts`
+//! off, `every` on); `notified:{transaction_id}` — that the family was told
+//! of a transaction, kept a day, so an update handled twice tells them once.
 //!
 //! The tokens are sealed with XChaCha20-Poly1305 under `BOT_STORE_KEY`, a key
 //! only the bot holds: `v1:` and the base64 of a random 24-byte nonce and the
@@ -383,6 +389,104 @@ impl Store {
     ) -> Result<Option<String>, StoreError> {
         self.query(redis::cmd("GET").arg(self.message_key(chat_id, message_id)))
             .await
+    }
+
+    /// The chat's current family (its id as written).
+    pub async fn family(&self, chat_id: i64) -> Result<Option<String>, StoreError> {
+        self.query(redis::cmd("GET").arg(format!("{}family:{chat_id}", self.prefix)))
+            .await
+    }
+
+    pub async fn set_family(&self, chat_id: i64, family: &str) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("SET")
+                .arg(format!("{}family:{chat_id}", self.prefix))
+                .arg(family),
+        )
+        .await
+    }
+
+    /// The chat's default account in `family` (its id as written).
+    pub async fn default_account(
+        &self,
+        chat_id: i64,
+        family: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.query(redis::cmd("GET").arg(format!("{}account:{chat_id}:{family}", self.prefix)))
+            .await
+    }
+
+    pub async fn set_default_account(
+        &self,
+        chat_id: i64,
+        family: &str,
+        account: &str,
+    ) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("SET")
+                .arg(format!("{}account:{chat_id}:{family}", self.prefix))
+                .arg(account),
+        )
+        .await
+    }
+
+    /// Remembers that `user_id` signed in from `chat_id`.
+    pub async fn set_user_chat(
+        &self,
+        user_id: &str,
+        chat_id: i64,
+        ttl_secs: u64,
+    ) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("SET")
+                .arg(format!("{}user-chat:{user_id}", self.prefix))
+                .arg(chat_id)
+                .arg("EX")
+                .arg(ttl_secs.max(1)),
+        )
+        .await
+    }
+
+    pub async fn user_chat(&self, user_id: &str) -> Result<Option<i64>, StoreError> {
+        self.query(redis::cmd("GET").arg(format!("{}user-chat:{user_id}", self.prefix)))
+            .await
+    }
+
+    /// A notification choice of the chat (`alerts`, `every`), if it made one.
+    pub async fn notify(&self, chat_id: i64, what: &str) -> Result<Option<bool>, StoreError> {
+        let value: Option<String> = self
+            .query(
+                redis::cmd("HGET")
+                    .arg(format!("{}notify:{chat_id}", self.prefix))
+                    .arg(what),
+            )
+            .await?;
+        Ok(value.map(|v| v == "on"))
+    }
+
+    pub async fn set_notify(&self, chat_id: i64, what: &str, on: bool) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("HSET")
+                .arg(format!("{}notify:{chat_id}", self.prefix))
+                .arg(what)
+                .arg(if on { "on" } else { "off" }),
+        )
+        .await
+    }
+
+    /// True the first time it is asked for `transaction`, false after.
+    pub async fn first_notice(&self, transaction: &str) -> Result<bool, StoreError> {
+        let set: Option<String> = self
+            .query(
+                redis::cmd("SET")
+                    .arg(format!("{}notified:{transaction}", self.prefix))
+                    .arg(1)
+                    .arg("NX")
+                    .arg("EX")
+                    .arg(HANDLED_TTL_SECS),
+            )
+            .await?;
+        Ok(set.is_some())
     }
 
     pub async fn was_handled(&self, update_id: u32) -> Result<bool, StoreError> {

@@ -58,6 +58,36 @@ pub struct Family {
     pub name: String,
     pub base_currency: String,
     pub role: String,
+    #[serde(default)]
+    pub time_zone: String,
+    #[serde(default)]
+    pub month_start_day: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub display_name: Option<String>,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Invite {
+    pub code: String,
+    pub role: String,
+    pub link_url: String,
+    pub start_payload: String,
+}
+
+/// A `PATCH` of a family by its owner: what `/settings` changes.
+#[derive(Debug, Default, Serialize)]
+pub struct FamilyChange<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_currency: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub month_start_day: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -97,6 +127,8 @@ pub struct Transaction {
     pub category_id: Option<Uuid>,
     pub occurred_at: String,
     pub note: Option<String>,
+    #[serde(default)]
+    pub created_by: Option<Uuid>,
     /// Only in the answer to a create.
     #[serde(default)]
     pub budget_alerts: Vec<BudgetAlert>,
@@ -262,6 +294,50 @@ impl FinanceClient {
     /// The caller's families, oldest (the personal one) first.
     pub async fn families(&self, token: &str) -> Result<Vec<Family>, FinanceError> {
         Ok(self.get::<Items<Family>>("/families", token).await?.items)
+    }
+
+    pub async fn members(&self, token: &str, family: Uuid) -> Result<Vec<Member>, FinanceError> {
+        let path = format!("/families/{family}/members");
+        Ok(self.get::<Items<Member>>(&path, token).await?.items)
+    }
+
+    /// A new invite to `family` as a member (owners only).
+    pub async fn create_invite(
+        &self,
+        token: &str,
+        family: Uuid,
+        idempotency_key: &str,
+    ) -> Result<Invite, FinanceError> {
+        let path = format!("/families/{family}/invites");
+        self.post(&path, &serde_json::json!({}), token, idempotency_key)
+            .await
+    }
+
+    /// Joins the family of invite `code`; that family.
+    pub async fn accept_invite(&self, token: &str, code: &str) -> Result<Family, FinanceError> {
+        let path = format!("/invites/{code}/accept");
+        self.call(Method::POST, &path, None::<&()>, token, None)
+            .await?
+            .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
+    }
+
+    pub async fn update_family(
+        &self,
+        token: &str,
+        family: Uuid,
+        change: &FamilyChange<'_>,
+        idempotency_key: &str,
+    ) -> Result<Family, FinanceError> {
+        let path = format!("/families/{family}");
+        self.call(
+            Method::PATCH,
+            &path,
+            Some(change),
+            token,
+            Some(idempotency_key),
+        )
+        .await?
+        .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
     }
 
     pub async fn accounts(&self, token: &str, family: Uuid) -> Result<Vec<Account>, FinanceError> {

@@ -3,14 +3,17 @@
 mod balance;
 mod edit;
 pub mod entry;
+mod family;
 mod help;
 mod history;
 mod link;
 mod logout;
 mod me;
+mod notify;
 pub mod parse;
 pub mod record;
 mod register;
+mod settings;
 mod start;
 mod undo;
 
@@ -153,6 +156,12 @@ async fn answer_update(ctx: &Context, update: &Update) -> (&'static str, Outcome
                         Command::Choose(message_id, choice)
                     } else if let Some(id) = history::parse_delete(data) {
                         Command::Delete(id)
+                    } else if let Some(id) = family::parse_switch(data) {
+                        Command::SwitchFamily(id)
+                    } else if let Some((what, on)) = settings::parse_toggle(data) {
+                        Command::Toggle(what, on)
+                    } else if data == family::INVITE_DATA {
+                        Command::Invite(query.id.clone())
                     } else {
                         Command::Help
                     }
@@ -258,7 +267,19 @@ async fn run(
 ) -> Result<Reply, BotError> {
     tracing::info!(chat_id, ?command, "command");
     match command {
+        Command::Start(Some(payload)) if payload.starts_with("join_") => {
+            family::join(ctx, chat_id, person, &payload["join_".len()..]).await
+        }
         Command::Start(payload) => start::run(ctx, chat_id, person, payload.as_deref()).await,
+        Command::Family => family::run(ctx, chat_id, None).await,
+        Command::Settings(argument) => settings::run(ctx, chat_id, origin, &argument).await,
+        Command::Toggle(what, on) => {
+            settings::toggle(ctx, chat_id, origin.message_id, what, on).await
+        }
+        Command::Join(code) if code.trim().is_empty() => Ok(Reply::text(replies::JOIN_USAGE)),
+        Command::Join(code) => family::join(ctx, chat_id, person, &code).await,
+        Command::SwitchFamily(id) => family::switch(ctx, chat_id, origin.message_id, id).await,
+        Command::Invite(press) => family::invite(ctx, chat_id, &press).await,
         Command::Register => register::run(ctx, chat_id, person).await,
         Command::Link => link::run(ctx, person).await,
         Command::Me => me::run(ctx, chat_id).await,

@@ -20,6 +20,18 @@ pub enum Command {
     Balance,
     /// `/history [n]` (the argument as written).
     History(String),
+    /// `/settings [what value]` (the argument as written).
+    Settings(String),
+    /// A notification toggle under `/settings`.
+    Toggle(&'static str, bool),
+    /// `/family`: members, switching, invites.
+    Family,
+    /// `/join <code>` (the code as written).
+    Join(String),
+    /// A family switch button.
+    SwitchFamily(uuid::Uuid),
+    /// The invite button (the press's id).
+    Invite(String),
     /// A button of an entry: the person's message it completes, and the choice.
     Choose(i64, crate::commands::record::Choice),
     /// The delete button of a transaction under `/history`.
@@ -39,6 +51,15 @@ pub const MENU: &[(&str, &str)] = &[
     ("balance", "each account's balance and the totals"),
     ("history", "the last transactions: /history 20"),
     ("undo", "remove the last transaction you recorded here"),
+    (
+        "family",
+        "members, switching family, inviting someone (owners)",
+    ),
+    ("join", "join a family with an invite code: /join CODE"),
+    (
+        "settings",
+        "currency, time zone, payday, default account, notifications",
+    ),
     (
         "register",
         "create your account, or sign in to the one you have",
@@ -68,6 +89,12 @@ impl Command {
             Self::Undo => "undo",
             Self::Balance => "balance",
             Self::History(_) => "history",
+            Self::Settings(_) => "settings",
+            Self::Toggle(..) => "toggle",
+            Self::Family => "family",
+            Self::Join(_) => "join",
+            Self::SwitchFamily(_) => "switch_family",
+            Self::Invite(_) => "invite",
             Self::Choose(..) => "choose",
             Self::Delete(_) => "delete",
             Self::Edited(_) => "edit",
@@ -107,6 +134,9 @@ impl Command {
             "undo" => Self::Undo,
             "balance" => Self::Balance,
             "history" => Self::History(argument.to_owned()),
+            "family" => Self::Family,
+            "settings" => Self::Settings(argument.to_owned()),
+            "join" => Self::Join(argument.to_owned()),
             _ => Self::Unknown(command.chars().take(64).collect()),
         }
     }

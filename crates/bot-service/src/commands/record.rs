@@ -36,12 +36,15 @@ pub fn idempotency_key(chat_id: i64, origin: &Origin, what: &str) -> String {
     )
 }
 
-/// The chat's family: the person's first (the personal one), for now.
+/// The chat's family: the one chosen with `/family` (or joined last), else
+/// the person's first (the personal one).
 pub async fn current_family(signed: &mut Signed<'_>) -> Result<Family, BotError> {
-    crate::finance!(*signed, |api, token| api.families(token))?
-        .into_iter()
-        .next()
-        .ok_or(BotError::NoFamily)
+    let families = crate::finance!(*signed, |api, token| api.families(token))?;
+    let chosen = signed.ctx().store.family(signed.chat_id()).await?;
+    let at = chosen
+        .and_then(|id| families.iter().position(|f| f.id.to_string() == id))
+        .unwrap_or(0);
+    families.into_iter().nth(at).ok_or(BotError::NoFamily)
 }
 
 /// An entry on its way to being recorded, kept in Redis while a button is awaited.
@@ -308,6 +311,20 @@ async fn create_category(
     }
 }
 
+/// The chat's default account in `family`, when it is among `active`.
+async fn default_account(
+    ctx: &Context,
+    chat_id: i64,
+    family: &Family,
+    active: &[Account],
+) -> Result<Option<Account>, BotError> {
+    let id = ctx
+        .store
+        .default_account(chat_id, &family.id.to_string())
+        .await?;
+    Ok(id.and_then(|id| active.iter().find(|a| a.id.to_string() == id).cloned()))
+}
+
 /// Records the entry once its category is known: chooses the account (or
 /// asks), then writes. `edit`: the bot message whose button completed it.
 async fn proceed(
@@ -323,9 +340,12 @@ async fn proceed(
     };
     let accounts = crate::finance!(*signed, |api, token| api.accounts(token, family.id))?;
     let active: Vec<Account> = accounts.into_iter().filter(|a| !a.archived).collect();
-    let chosen = pending
+    let mut chosen = pending
         .account_id
         .and_then(|id| active.iter().find(|a| a.id == id).cloned());
+    if chosen.is_none() && active.len() > 1 {
+        chosen = default_account(ctx, chat_id, family, &active).await?;
+    }
     let (account, opened) = match (chosen, active.as_slice()) {
         (Some(account), _) => (account, false),
         (None, [only]) => (only.clone(), false),
@@ -394,6 +414,7 @@ async fn proceed(
     ctx.store
         .forget_pending(chat_id, pending.message_id)
         .await?;
+    super::notify::tell_family(ctx, signed, family, &recorded, &category_name).await;
     let budget = if pending.kind == Kind::Expense {
         budget_of(signed, family.id, category_id, &recorded.currency).await
     } else {

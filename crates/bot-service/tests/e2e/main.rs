@@ -3,6 +3,7 @@
 
 mod buttons;
 mod commands;
+mod family;
 mod helpers;
 mod linking;
 mod money;
