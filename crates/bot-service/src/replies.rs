@@ -7,7 +7,8 @@ use money::{Currency, format_amount};
 use uuid::Uuid;
 
 use crate::api::finance::{
-    Account, BudgetAlert, BudgetStatus, Category, Family, Member, Transaction,
+    Account, BudgetAlert, BudgetStatus, Category, Family, Goal, Member, MonthStatus, Summary,
+    Transaction,
 };
 use crate::commands::entry::{EntryProblem, Kind};
 
@@ -462,4 +463,184 @@ pub fn settings(family: &Family, account: Option<&str>, alerts: bool, every: boo
         word(alerts),
         word(every),
     )
+}
+
+// --- Budgets, goals, lists, reports ------------------------------------------
+
+pub const BUDGET_USAGE: &str = "I expected /budget to list the budgets, or /budget CATEGORY LIMIT, e.g. /budget groceries 400.";
+pub const GOAL_USAGE: &str = "I expected /goal to list the goals, /goal new TARGET NAME (e.g. /goal new 1000 Holiday), or /goal NAME +AMOUNT (e.g. /goal holiday +50).";
+pub const REPORT_USAGE: &str =
+    "I expected /report, or /report YYYY-MM for another month, e.g. /report 2026-11.";
+
+fn category_name(categories: &[Category], id: Uuid) -> &str {
+    categories
+        .iter()
+        .find(|c| c.id == id)
+        .map_or("?", |c| c.name.as_str())
+}
+
+/// `spent of limit CUR, p%` of a budget's status.
+fn budget_state(status: &BudgetStatus) -> String {
+    format!(
+        "{} of {} {}, {}%",
+        status.spent,
+        sum(&status.limit, &status.carried_over, &status.currency),
+        status.currency,
+        status.percent
+    )
+}
+
+pub fn budgets(status: &MonthStatus, categories: &[Category]) -> String {
+    if status.items.is_empty() {
+        return format!("No budgets yet. {BUDGET_USAGE}");
+    }
+    let mut text = format!(
+        "Budgets from {} to {}:",
+        status.period.from, status.period.to
+    );
+    for item in &status.items {
+        text.push_str(&format!(
+            "\n{}: {}",
+            category_name(categories, item.category_id),
+            budget_state(item)
+        ));
+    }
+    text
+}
+
+pub fn no_budget_category(words: &str, names: &[&str]) -> String {
+    format!(
+        "I have no expense category “{words}”. Budgets go on one of: {}.",
+        names.join(", ")
+    )
+}
+
+pub fn limit_unreadable(limit: &str, currency: Currency) -> String {
+    format!(
+        "I can't read the limit {limit}: I expected an amount more than zero in {} with at most {} decimals, like 400 or 150.50.",
+        currency.code(),
+        currency.exponent()
+    )
+}
+
+pub fn budget_set(
+    category: &str,
+    limit: &str,
+    currency: &str,
+    state: Option<&BudgetStatus>,
+) -> String {
+    let mut text = format!("Budget for {category}: {limit} {currency} a month.");
+    if let Some(state) = state {
+        text.push_str(&format!("\nThis month: {}", budget_state(state)));
+    }
+    text
+}
+
+pub fn goals(goals: &[Goal]) -> String {
+    if goals.is_empty() {
+        return format!("No goals yet. {GOAL_USAGE}");
+    }
+    let mut text = String::from("Goals:");
+    for goal in goals {
+        text.push('\n');
+        text.push_str(&goal_line(goal));
+    }
+    text
+}
+
+pub fn goal_line(goal: &Goal) -> String {
+    format!(
+        "{}: {} of {} {} saved, {}%",
+        goal.name, goal.saved, goal.target, goal.currency, goal.progress_percent
+    )
+}
+
+pub fn goal_made(goal: &Goal) -> String {
+    format!(
+        "New goal: {}, {} {}. Save toward it with /goal {} +50.",
+        goal.name,
+        goal.target,
+        goal.currency,
+        goal.name.to_lowercase()
+    )
+}
+
+pub fn no_goal(name: &str, names: &[&str]) -> String {
+    if names.is_empty() {
+        return format!("I have no goal “{name}”: there are no goals yet. {GOAL_USAGE}");
+    }
+    format!(
+        "I have no goal “{name}”. The goals are: {}.",
+        names.join(", ")
+    )
+}
+
+pub fn goal_too_much(goal: &Goal) -> String {
+    format!(
+        "I can't take that much from {}: it has {} {} saved.",
+        goal.name, goal.saved, goal.currency
+    )
+}
+
+pub fn accounts(accounts: &[Account]) -> String {
+    if accounts.is_empty() {
+        return "No accounts yet. Record an expense (e.g. 12.50 groceries) and I'll open a Cash account.".to_owned();
+    }
+    let mut text = String::from("Accounts:");
+    for account in accounts {
+        text.push_str(&format!(
+            "\n{} ({}): {} {}",
+            account.name, account.kind, account.balance, account.currency
+        ));
+        if account.archived {
+            text.push_str(", archived");
+        }
+    }
+    text
+}
+
+pub fn categories(categories: &[Category]) -> String {
+    let names = |kind: &str| {
+        categories
+            .iter()
+            .filter(|c| c.kind == kind && !c.archived)
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "Expense categories: {}\nIncome categories: {}",
+        names("expense"),
+        names("income")
+    )
+}
+
+/// ⌊total × 100 / limit⌋, exact, when there is a limit above zero.
+pub fn percent_of(total: &str, limit: &str, code: &str) -> Option<i128> {
+    let currency = currency_of(code)?;
+    let limit = minor(limit, currency);
+    (limit > 0).then(|| minor(total, currency) * 100 / limit)
+}
+
+pub fn report(family: &str, summary: &Summary) -> String {
+    let mut text = format!("{family}, {} to {}:", summary.from, summary.to);
+    if summary.currencies.is_empty() {
+        text.push_str("\nNo incomes or expenses.");
+    }
+    for line in &summary.currencies {
+        text.push_str(&format!(
+            "\n{}: income {}, expenses {}, net {}",
+            line.currency, line.income, line.expense, line.net
+        ));
+        for category in line.categories.iter().filter(|c| c.kind == "expense") {
+            text.push_str(&format!("\n• {}: {}", category.name, category.total));
+            if let Some(limit) = &category.budget_limit {
+                text.push_str(&format!(" of {limit}"));
+                if let Some(percent) = percent_of(&category.total, limit, &line.currency) {
+                    text.push_str(&format!(" ({percent}%)"));
+                }
+            }
+        }
+    }
+    text
 }

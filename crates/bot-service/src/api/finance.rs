@@ -156,6 +156,62 @@ pub struct NewTransaction<'a> {
 
 /// A `PATCH` of a transaction: what an edited message can change. A `None`
 /// note is sent as `null`, which clears it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Budget {
+    pub id: Uuid,
+    pub category_id: Uuid,
+    pub limit: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Period {
+    pub from: String,
+    pub to: String,
+}
+
+/// A budget month's status: its period and each budget in it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MonthStatus {
+    pub period: Period,
+    pub items: Vec<BudgetStatus>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Goal {
+    pub id: Uuid,
+    pub name: String,
+    pub target: String,
+    pub currency: String,
+    pub saved: String,
+    pub progress_percent: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SummaryCategory {
+    pub category_id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub total: String,
+    pub budget_limit: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SummaryCurrency {
+    pub currency: String,
+    pub income: String,
+    pub expense: String,
+    pub net: String,
+    pub categories: Vec<SummaryCategory>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Summary {
+    pub from: String,
+    pub to: String,
+    pub currencies: Vec<SummaryCurrency>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct TransactionChange<'a> {
     pub amount: &'a str,
@@ -438,6 +494,111 @@ impl FinanceClient {
         self.call::<serde_json::Value>(Method::DELETE, &path, None::<&()>, token, None)
             .await
             .map(|_| ())
+    }
+
+    pub async fn budgets(&self, token: &str, family: Uuid) -> Result<Vec<Budget>, FinanceError> {
+        let path = format!("/families/{family}/budgets");
+        Ok(self.get::<Items<Budget>>(&path, token).await?.items)
+    }
+
+    /// A new monthly budget of `limit` (the family's base currency) on `category`.
+    pub async fn create_budget(
+        &self,
+        token: &str,
+        family: Uuid,
+        category: Uuid,
+        limit: &str,
+        idempotency_key: &str,
+    ) -> Result<Budget, FinanceError> {
+        let path = format!("/families/{family}/budgets");
+        let body = serde_json::json!({"category_id": category, "limit": limit});
+        self.post(&path, &body, token, idempotency_key).await
+    }
+
+    pub async fn update_budget(
+        &self,
+        token: &str,
+        family: Uuid,
+        budget: Uuid,
+        limit: &str,
+        idempotency_key: &str,
+    ) -> Result<Budget, FinanceError> {
+        let path = format!("/families/{family}/budgets/{budget}");
+        let body = serde_json::json!({ "limit": limit });
+        self.call(
+            Method::PATCH,
+            &path,
+            Some(&body),
+            token,
+            Some(idempotency_key),
+        )
+        .await?
+        .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
+    }
+
+    /// The budget month `month` (`YYYY-MM`; the current one without): its
+    /// period and every budget's state.
+    pub async fn month_status(
+        &self,
+        token: &str,
+        family: Uuid,
+        month: Option<&str>,
+    ) -> Result<MonthStatus, FinanceError> {
+        let query = month.map_or_else(String::new, |m| format!("?month={m}"));
+        self.get(&format!("/families/{family}/budgets/status{query}"), token)
+            .await
+    }
+
+    pub async fn goals(&self, token: &str, family: Uuid) -> Result<Vec<Goal>, FinanceError> {
+        let path = format!("/families/{family}/goals");
+        Ok(self.get::<Items<Goal>>(&path, token).await?.items)
+    }
+
+    pub async fn create_goal(
+        &self,
+        token: &str,
+        family: Uuid,
+        name: &str,
+        target: &str,
+        idempotency_key: &str,
+    ) -> Result<Goal, FinanceError> {
+        let path = format!("/families/{family}/goals");
+        let body = serde_json::json!({"name": name, "target": target});
+        self.post(&path, &body, token, idempotency_key).await
+    }
+
+    /// Saves `amount` toward a goal (negative: takes it back).
+    pub async fn contribute(
+        &self,
+        token: &str,
+        family: Uuid,
+        goal: Uuid,
+        amount: &str,
+        idempotency_key: &str,
+    ) -> Result<serde_json::Value, FinanceError> {
+        let path = format!("/families/{family}/goals/{goal}/contributions");
+        let body = serde_json::json!({ "amount": amount });
+        self.post(&path, &body, token, idempotency_key).await
+    }
+
+    pub async fn goal(&self, token: &str, family: Uuid, goal: Uuid) -> Result<Goal, FinanceError> {
+        self.get(&format!("/families/{family}/goals/{goal}"), token)
+            .await
+    }
+
+    /// Incomes and expenses by category from `from` to `to` (local dates).
+    pub async fn summary(
+        &self,
+        token: &str,
+        family: Uuid,
+        from: &str,
+        to: &str,
+    ) -> Result<Summary, FinanceError> {
+        self.get(
+            &format!("/families/{family}/reports/summary?from={from}&to={to}"),
+            token,
+        )
+        .await
     }
 
     /// Every budget of the family in the current budget month.

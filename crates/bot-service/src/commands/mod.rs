@@ -1,18 +1,22 @@
 //! Commands: parsing, and one handler per command.
 
 mod balance;
+mod budget;
 mod edit;
 pub mod entry;
 mod family;
+mod goal;
 mod help;
 mod history;
 mod link;
+mod lists;
 mod logout;
 mod me;
 mod notify;
 pub mod parse;
 pub mod record;
 mod register;
+mod report;
 mod settings;
 mod start;
 mod undo;
@@ -272,6 +276,11 @@ async fn run(
         }
         Command::Start(payload) => start::run(ctx, chat_id, person, payload.as_deref()).await,
         Command::Family => family::run(ctx, chat_id, None).await,
+        Command::Budget(argument) => budget::run(ctx, chat_id, origin, &argument).await,
+        Command::Goal(argument) => goal::run(ctx, chat_id, origin, &argument).await,
+        Command::Report(argument) => report::run(ctx, chat_id, &argument).await,
+        Command::Accounts => lists::accounts(ctx, chat_id).await,
+        Command::Categories => lists::categories(ctx, chat_id).await,
         Command::Settings(argument) => settings::run(ctx, chat_id, origin, &argument).await,
         Command::Toggle(what, on) => {
             settings::toggle(ctx, chat_id, origin.message_id, what, on).await

@@ -20,6 +20,12 @@ pub enum Command {
     Balance,
     /// `/history [n]` (the argument as written).
     History(String),
+    /// `/budget [category limit]`, `/goal [...]`, `/report [YYYY-MM]` (arguments as written).
+    Budget(String),
+    Goal(String),
+    Report(String),
+    Accounts,
+    Categories,
     /// `/settings [what value]` (the argument as written).
     Settings(String),
     /// A notification toggle under `/settings`.
@@ -51,6 +57,17 @@ pub const MENU: &[(&str, &str)] = &[
     ("balance", "each account's balance and the totals"),
     ("history", "the last transactions: /history 20"),
     ("undo", "remove the last transaction you recorded here"),
+    (
+        "report",
+        "the month by category against budgets: /report 2026-11",
+    ),
+    ("budget", "list budgets, or set one: /budget groceries 400"),
+    (
+        "goal",
+        "list goals, /goal new 1000 Holiday, /goal holiday +50",
+    ),
+    ("accounts", "the family's accounts"),
+    ("categories", "the family's categories"),
     (
         "family",
         "members, switching family, inviting someone (owners)",
@@ -89,6 +106,11 @@ impl Command {
             Self::Undo => "undo",
             Self::Balance => "balance",
             Self::History(_) => "history",
+            Self::Budget(_) => "budget",
+            Self::Goal(_) => "goal",
+            Self::Report(_) => "report",
+            Self::Accounts => "accounts",
+            Self::Categories => "categories",
             Self::Settings(_) => "settings",
             Self::Toggle(..) => "toggle",
             Self::Family => "family",
@@ -136,6 +158,11 @@ impl Command {
             "history" => Self::History(argument.to_owned()),
             "family" => Self::Family,
             "settings" => Self::Settings(argument.to_owned()),
+            "budget" => Self::Budget(argument.to_owned()),
+            "goal" => Self::Goal(argument.to_owned()),
+            "report" => Self::Report(argument.to_owned()),
+            "accounts" => Self::Accounts,
+            "categories" => Self::Categories,
             "join" => Self::Join(argument.to_owned()),
             _ => Self::Unknown(command.chars().take(64).collect()),
         }

@@ -7,5 +7,6 @@ mod family;
 mod helpers;
 mod linking;
 mod money;
+mod plans;
 mod resilience;
 mod store;
