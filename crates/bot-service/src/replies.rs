@@ -644,3 +644,7 @@ pub fn report(family: &str, summary: &Summary) -> String {
     }
     text
 }
+
+pub fn chart_title(family: &str, from: &str, to: &str) -> String {
+    format!("{family}: spending {from} to {to}")
+}

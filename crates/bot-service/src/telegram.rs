@@ -8,7 +8,7 @@ use frankenstein::AsyncTelegramApi;
 use frankenstein::client_reqwest::Bot;
 use frankenstein::methods::{
     AnswerCallbackQueryParams, EditMessageTextParams, GetUpdatesParams, SendMessageParams,
-    SetMyCommandsParams,
+    SendPhotoParams, SetMyCommandsParams,
 };
 use frankenstein::types::{AllowedUpdate, BotCommand, InlineKeyboardMarkup, ReplyMarkup};
 use frankenstein::updates::Update;
@@ -219,6 +219,27 @@ impl Telegram {
             Err(TelegramError::Refused(why)) if why.contains("message is not modified") => Ok(()),
             Err(err) => Err(err),
         }
+    }
+
+    /// Sends a PNG picture. The client uploads files from a path: the picture
+    /// is written to a temporary file for the upload, and removed after.
+    pub async fn send_photo(&self, chat_id: i64, png: &[u8]) -> Result<(), TelegramError> {
+        let path = std::env::temp_dir().join(format!("finance-bot-{}.png", uuid::Uuid::new_v4()));
+        std::fs::write(&path, png)
+            .map_err(|e| TelegramError::Refused(format!("could not write the picture: {e}")))?;
+        let params = SendPhotoParams::builder()
+            .chat_id(chat_id)
+            .photo(path.clone())
+            .build();
+        let sent = self
+            .bot
+            .send_photo(&params)
+            .await
+            .map_err(|e| failed("sendPhoto", e));
+        if let Err(err) = std::fs::remove_file(&path) {
+            tracing::warn!(error = %err, "could not remove a sent picture");
+        }
+        sent.map(|_| ())
     }
 
     pub async fn answer_callback(&self, id: &str) -> Result<(), TelegramError> {

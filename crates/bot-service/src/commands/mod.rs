@@ -61,6 +61,8 @@ pub struct Reply {
     /// The transaction this answer confirms: remembered with the answer's
     /// message id, so an edit of the person's message changes that transaction.
     pub recorded: Option<Recorded>,
+    /// A picture (PNG) sent before the text.
+    pub photo: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -70,6 +72,7 @@ impl Reply {
             markup: None,
             edit: None,
             recorded: None,
+            photo: None,
         }
     }
 
@@ -224,6 +227,12 @@ fn delivered_or(delivered: bool, outcome: Outcome) -> Outcome {
 async fn reply(ctx: &Context, chat_id: i64, reply: Reply) -> bool {
     if reply.text.is_empty() {
         return true;
+    }
+    // The picture is a courtesy: the text says it all in any case.
+    if let Some(png) = &reply.photo
+        && let Err(err) = ctx.telegram.send_photo(chat_id, png).await
+    {
+        tracing::warn!(error = %err, chat_id, "could not send a picture");
     }
     let delivered = match reply.edit {
         Some(message_id) => {

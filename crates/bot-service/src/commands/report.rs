@@ -2,8 +2,12 @@
 //! against the budgets (the month runs from the family's payday, in its time
 //! zone, as the finance service counts it).
 
+use money::Currency;
+
 use super::Reply;
 use super::record::current_family;
+use crate::api::finance::SummaryCurrency;
+use crate::chart::Bar;
 use crate::context::{BotError, Context};
 use crate::{replies, session};
 
@@ -34,7 +38,43 @@ pub async fn run(ctx: &Context, chat_id: i64, argument: &str) -> Result<Reply, B
     let (from, to) = (status.period.from.clone(), status.period.to.clone());
     let summary = crate::finance!(signed, |api, token| api
         .summary(token, family.id, &from, &to))?;
-    Ok(Reply::text(replies::report(&family.name, &summary)))
+    let photo = summary
+        .currencies
+        .iter()
+        .find(|c| c.currency == family.base_currency)
+        .or_else(|| summary.currencies.first())
+        .and_then(|line| {
+            let title = replies::chart_title(&family.name, &summary.from, &summary.to);
+            match crate::chart::render(&title, &line.currency, &bars(line)) {
+                Ok(png) => Some(png),
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not draw the report chart");
+                    None
+                }
+            }
+        });
+    Ok(Reply {
+        photo,
+        ..Reply::text(replies::report(&family.name, &summary))
+    })
+}
+
+/// The chart's rows: the expense categories of one currency.
+fn bars(line: &SummaryCurrency) -> Vec<Bar> {
+    let Ok(currency) = Currency::parse(&line.currency) else {
+        return Vec::new();
+    };
+    let minor = |amount: &str| money::expression::evaluate_minor(amount, currency).unwrap_or(0);
+    line.categories
+        .iter()
+        .filter(|c| c.kind == "expense")
+        .map(|c| Bar {
+            name: c.name.clone(),
+            spent: c.total.clone(),
+            spent_minor: minor(&c.total),
+            limit: c.budget_limit.as_ref().map(|l| (l.clone(), minor(l))),
+        })
+        .collect()
 }
 
 #[cfg(test)]

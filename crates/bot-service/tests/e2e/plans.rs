@@ -140,6 +140,13 @@ async fn accounts_categories_and_the_month_report() {
         "{}",
         report.text
     );
+    // The chart came just before the text: a PNG, one row per expense category.
+    let photos = world.telegram.photos_to(CAT);
+    assert_eq!(photos.len(), 1);
+    assert_eq!(&photos[0].bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(photos[0].message_id, report.message_id - 1);
+    let height = u32::from_be_bytes(photos[0].bytes[20..24].try_into().expect("a height"));
+    assert_eq!(height, 60 + 2 * 44 + 20);
     let old = world.say(CAT, "/report 2020-01").await;
     assert_eq!(
         old.text,
@@ -149,4 +156,6 @@ async fn accounts_categories_and_the_month_report() {
         world.say(CAT, "/report 2026-13").await.text,
         replies::REPORT_USAGE
     );
+    // Nothing to draw for an empty month.
+    assert_eq!(world.telegram.photos_to(CAT).len(), 1);
 }
