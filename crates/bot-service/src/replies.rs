@@ -258,10 +258,23 @@ pub fn history_count(max: u32) -> String {
     format!("I expected a number of transactions from 1 to {max}, e.g. /history 20.")
 }
 
+/// `occurred_at` (RFC 3339) as the local date and time in `time_zone` (an
+/// IANA name; UTC when unknown).
+pub fn local_time(occurred_at: &str, time_zone: &str) -> String {
+    let Ok(at) = occurred_at.parse::<jiff::Timestamp>() else {
+        return occurred_at.chars().take(10).collect();
+    };
+    let zone = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    at.to_zoned_datetime(zone)
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 pub fn history(
     transactions: &[Transaction],
     categories: &[Category],
     accounts: &[Account],
+    time_zone: &str,
 ) -> String {
     let mut text = format!("The last {}:", transactions.len());
     for (number, transaction) in transactions.iter().enumerate() {
@@ -278,7 +291,7 @@ pub fn history(
             .iter()
             .find(|a| a.id == transaction.account_id)
             .map_or("?", |a| a.name.as_str());
-        let day = transaction.occurred_at.get(..10).unwrap_or_default();
+        let day = local_time(&transaction.occurred_at, time_zone);
         text.push_str(&format!(
             "\n{}. {day} {sign}{} {} · {category} · {account}",
             number + 1,
@@ -647,4 +660,27 @@ pub fn report(family: &str, summary: &Summary) -> String {
 
 pub fn chart_title(family: &str, from: &str, to: &str) -> String {
     format!("{family}: spending {from} to {to}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_the_family_time_zone() {
+        let at = "2026-12-06T23:30:00.123456Z";
+        assert_eq!(local_time(at, "Asia/Tokyo"), "2026-12-07 08:30");
+        assert_eq!(local_time(at, "Europe/Berlin"), "2026-12-07 00:30");
+        assert_eq!(local_time(at, "UTC"), "2026-12-06 23:30");
+        assert_eq!(local_time(at, "Mars/Olympus"), "2026-12-06 23:30");
+        assert_eq!(local_time("yesterday", "UTC"), "yesterday");
+    }
+
+    #[test]
+    fn report_percentages_are_exact_and_floored() {
+        assert_eq!(percent_of("111.50", "100.00", "EUR"), Some(111));
+        assert_eq!(percent_of("100.00", "250.50", "EUR"), Some(39));
+        assert_eq!(percent_of("1.00", "0.00", "EUR"), None);
+        assert_eq!(percent_of("1", "3", "JPY"), Some(33));
+    }
 }

@@ -56,7 +56,7 @@ pub async fn run(ctx: &Context, chat_id: i64, argument: &str) -> Result<Reply, B
         .inline_keyboard(buttons.chunks(PER_ROW).map(<[_]>::to_vec).collect())
         .build();
     Ok(Reply::with_markup(
-        replies::history(&transactions, &categories, &accounts),
+        replies::history(&transactions, &categories, &accounts, &family.time_zone),
         ReplyMarkup::InlineKeyboardMarkup(keyboard),
     ))
 }

@@ -10,3 +10,4 @@ mod money;
 mod plans;
 mod resilience;
 mod store;
+mod story;
