@@ -64,6 +64,10 @@ pub struct Pending {
     /// The name a new category would get, and the note then.
     pub new_name: Option<String>,
     pub new_note: Option<String>,
+    /// Recorded already (by a button): a press seen again shows the same
+    /// confirmation, by the same idempotent write, and changes nothing.
+    #[serde(default)]
+    pub recorded: bool,
 }
 
 impl Pending {
@@ -142,6 +146,7 @@ pub async fn run(
         note: None,
         new_name: None,
         new_note: None,
+        recorded: false,
     };
     let first_word = entry.rest.split_whitespace().next().map(str::to_owned);
     let (question, choices) = match match_category(&categories, entry.kind, &entry.rest) {
@@ -248,6 +253,22 @@ pub async fn choose(
         ctx.store.forget_pending(chat_id, message_id).await?;
         return Ok(edit(replies::CHOICE_EXPIRED));
     };
+    if pending.recorded {
+        // A second tap: the confirmation stands. A press handled again after a
+        // restart (the confirmation maybe never sent): the same write replays.
+        if ctx.store.message(chat_id, message_id).await?.is_some() {
+            return Ok(Reply::none());
+        }
+        return proceed(
+            ctx,
+            &mut signed,
+            chat_id,
+            &family,
+            pending,
+            Some(button_message),
+        )
+        .await;
+    }
     match choice {
         Choice::Category(id) => {
             let categories =
@@ -332,7 +353,7 @@ async fn proceed(
     signed: &mut Signed<'_>,
     chat_id: i64,
     family: &Family,
-    pending: Pending,
+    mut pending: Pending,
     edit: Option<i64>,
 ) -> Result<Reply, BotError> {
     let Some((category_id, category_name)) = pending.category.clone() else {
@@ -411,9 +432,15 @@ async fn proceed(
     ctx.store
         .push_recorded(chat_id, &format!("{}/{}", family.id, recorded.id))
         .await?;
-    ctx.store
-        .forget_pending(chat_id, pending.message_id)
-        .await?;
+    if edit.is_some() {
+        pending.account_id = Some(account.id);
+        pending.recorded = true;
+        save_pending(ctx, chat_id, &pending).await?;
+    } else {
+        ctx.store
+            .forget_pending(chat_id, pending.message_id)
+            .await?;
+    }
     super::notify::tell_family(ctx, signed, family, &recorded, &category_name).await;
     let budget = if pending.kind == Kind::Expense {
         budget_of(signed, family.id, category_id, &recorded.currency).await

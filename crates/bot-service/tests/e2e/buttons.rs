@@ -7,13 +7,13 @@ use reqwest::Method;
 use serde_json::json;
 use test_support::ProxyMode;
 
-use crate::helpers::{button, buttons, world};
+use crate::helpers::{REPLY_WITHIN, button, buttons, world};
 
 const BEA: i64 = 9_990_101;
 
 #[tokio::test]
 async fn an_unknown_category_is_asked_with_buttons_and_recorded_once_chosen() {
-    let world = world().await;
+    let mut world = world().await;
     world.say(BEA, "/register").await;
 
     let question = world.say(BEA, "250 coffee beans").await;
@@ -45,9 +45,50 @@ async fn an_unknown_category_is_asked_with_buttons_and_recorded_once_chosen() {
             .all(|c| c.status == 200)
     );
 
-    // The same button again (a double tap): nothing more is recorded.
-    let again = world.press(BEA, question.message_id, &eating_out).await;
-    assert_eq!(again.text, replies::CHOICE_EXPIRED);
+    // The same button again (a double tap): the confirmation stands and
+    // nothing more is recorded (the press is handled before the /balance).
+    world
+        .telegram
+        .user_presses(BEA, question.message_id, &eating_out);
+    let balance = world.say(BEA, "/balance").await;
+    assert_eq!(
+        balance.text,
+        "Balances:\nCash: -250.00 EUR\nTotal: -250.00 EUR"
+    );
+    assert_eq!(world.transactions().await.len(), 1);
+
+    // The press handled again after a restart that lost what the bot knew of
+    // its confirmation: the same write replays, the same confirmation is shown.
+    let press = world
+        .telegram
+        .user_presses(BEA, question.message_id, &eating_out);
+    world.say(BEA, "/balance").await;
+    world.stop_bot().await;
+    let mut redis = world.bot_redis.connect().await;
+    let prefix = world.bot_redis.prefix().to_owned();
+    let _: () = redis::cmd("DEL")
+        .arg(format!(
+            "{prefix}handled:{}:{press}",
+            test_support::FAKE_BOT_ID
+        ))
+        .arg(format!("{prefix}message:{BEA}:{}", question.message_id - 1))
+        .query_async(&mut redis)
+        .await
+        .expect("DEL");
+    let before = world.telegram.sent_to(BEA).len();
+    world.telegram.deliver_again(press);
+    world.start_bot();
+    world.telegram.user_sends(BEA, "/balance");
+    let sent = world
+        .telegram
+        .wait_for_messages(BEA, before + 2, REPLY_WITHIN)
+        .await;
+    assert_eq!(sent[before].message_id, question.message_id);
+    assert_eq!(
+        sent[before].text,
+        "Recorded an expense: 250.00 EUR, Eating out, from Cash.\nNote: coffee beans"
+    );
+    assert!(sent[before + 1].text.starts_with("Balances:"));
     assert_eq!(world.transactions().await.len(), 1);
 
     // A new category from the word, the rest as the note.
