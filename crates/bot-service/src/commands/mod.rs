@@ -31,6 +31,7 @@ use crate::api::auth::TelegramPerson;
 use crate::context::{BotError, Context};
 use crate::metrics::Outcome;
 use crate::replies;
+use crate::telegram::TelegramError;
 pub use parse::{Command, MENU};
 
 /// The message an update came with: its id and its edit (0 before any),
@@ -236,14 +237,24 @@ async fn reply(ctx: &Context, chat_id: i64, reply: Reply) -> bool {
     }
     let delivered = match reply.edit {
         Some(message_id) => {
-            let markup = match reply.markup {
-                Some(ReplyMarkup::InlineKeyboardMarkup(markup)) => Some(markup),
+            let markup = match &reply.markup {
+                Some(ReplyMarkup::InlineKeyboardMarkup(markup)) => Some(markup.clone()),
                 _ => None,
             };
-            ctx.telegram
+            match ctx
+                .telegram
                 .edit(chat_id, message_id, &reply.text, markup)
                 .await
-                .map(|()| message_id)
+            {
+                Ok(()) => Ok(message_id),
+                // A message Telegram no longer lets us edit (deleted, too old):
+                // the answer comes as a new message instead.
+                Err(TelegramError::Refused(why)) => {
+                    tracing::warn!(chat_id, %why, "could not edit a message; sending the answer anew");
+                    ctx.telegram.send(chat_id, &reply.text, reply.markup).await
+                }
+                Err(err) => Err(err),
+            }
         }
         None => ctx.telegram.send(chat_id, &reply.text, reply.markup).await,
     };

@@ -268,6 +268,29 @@ async fn editing_the_message_edits_its_transaction_and_the_confirmation() {
         "Recorded an expense: 11.00 EUR, Groceries, from Cash.\nNote: coffee"
     );
 
+    // A confirmation Telegram no longer lets the bot edit (here: one it never
+    // sent): the changed confirmation comes as a new message.
+    let mut redis = world.bot_redis.connect().await;
+    let key = format!("{}message:{BEA}:{message}", world.bot_redis.prefix());
+    let remembered: String = redis::cmd("GET")
+        .arg(&key)
+        .query_async(&mut redis)
+        .await
+        .expect("GET");
+    let (transaction, _) = remembered.rsplit_once('/').expect("three parts");
+    let _: () = redis::cmd("SET")
+        .arg(&key)
+        .arg(format!("{transaction}/999999"))
+        .query_async(&mut redis)
+        .await
+        .expect("SET");
+    let anew = world.edit(BEA, message, "13 groceries").await;
+    assert_ne!(anew.message_id, confirmation.message_id);
+    assert_eq!(
+        anew.text,
+        "Recorded an expense: 13.00 EUR, Groceries, from Cash."
+    );
+
     // What an edit cannot do gets one line, and changes nothing.
     let kind = world.edit(BEA, message, "+12 salary").await;
     assert_eq!(kind.text, replies::EDIT_KIND);
@@ -282,6 +305,6 @@ async fn editing_the_message_edits_its_transaction_and_the_confirmation() {
     assert_eq!(not_recorded.text, replies::EDIT_NOT_RECORDED);
     assert_eq!(
         world.transactions().await,
-        ["expense 1200", "expense 1100 coffee"]
+        ["expense 1300", "expense 1100 coffee"]
     );
 }
