@@ -2,13 +2,14 @@
 //! a transaction, the edit changes that transaction — amount, category, note —
 //! and the bot's confirmation is edited to match. It never records a new one.
 //! The `PATCH` carries a key made of the message and this edit, so the same
-//! edit handled twice changes the transaction once.
+//! edit handled twice changes the transaction once. An entry still waiting
+//! for a button is read again from the edited text.
 
 use money::Currency;
 use uuid::Uuid;
 
 use super::entry::{self, CategoryMatch, EntryProblem, Kind, match_category};
-use super::record::{budget_of, idempotency_key};
+use super::record::{self, budget_of, idempotency_key};
 use super::{Command, Origin, Reply};
 use crate::api::finance::TransactionChange;
 use crate::context::{BotError, Context};
@@ -37,6 +38,16 @@ pub async fn run(
         _ => return Ok(Reply::none()),
     };
     let Some(recorded) = ctx.store.message(chat_id, origin.message_id).await? else {
+        // An entry still waiting for a button is read again as edited (its
+        // buttons then complete the new text); it was never recorded.
+        let waiting = ctx
+            .store
+            .pending(chat_id, origin.message_id)
+            .await?
+            .and_then(|s| serde_json::from_str::<record::Pending>(&s).ok());
+        if waiting.is_some_and(|p| !p.recorded) {
+            return record::run(ctx, chat_id, origin, entry).await;
+        }
         return Ok(Reply::text(replies::EDIT_NOT_RECORDED));
     };
     let Some((family, id, confirmation)) = read_recorded(&recorded) else {

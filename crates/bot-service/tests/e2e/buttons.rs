@@ -300,11 +300,20 @@ async fn editing_the_message_edits_its_transaction_and_the_confirmation() {
         "{}",
         unreadable.text
     );
+    // An entry still waiting for its category is read again from the edit.
+    let waiting = world.say(BEA, "4 coffe").await;
+    let fixed = world
+        .edit(BEA, waiting.message_id - 1, "4 groceries coffee")
+        .await;
+    assert_eq!(
+        fixed.text,
+        "Recorded an expense: 4.00 EUR, Groceries, from Cash.\nNote: coffee"
+    );
     let hello = world.say(BEA, "hello").await;
     let not_recorded = world.edit(BEA, hello.message_id - 1, "5 groceries").await;
     assert_eq!(not_recorded.text, replies::EDIT_NOT_RECORDED);
     assert_eq!(
         world.transactions().await,
-        ["expense 1300", "expense 1100 coffee"]
+        ["expense 1300", "expense 1100 coffee", "expense 400 coffee"]
     );
 }
