@@ -1193,6 +1193,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_edit_is_an_edited_message_with_its_own_edit_date() {
+        let fake = FakeTelegram::start().await;
+        let bot = bot(&fake);
+        fake.user_sends(42, "250 coffee");
+        fake.user_edits(42, 1, "25 coffee");
+        fake.user_edits(42, 1, "/add 26 coffee");
+        let updates = bot.get_updates(&poll(None, 0)).await.unwrap().result;
+        let edits: Vec<(i32, String, u64)> = updates
+            .iter()
+            .filter_map(|u| match &u.content {
+                UpdateContent::EditedMessage(m) => Some((
+                    m.message_id,
+                    m.text.clone().unwrap_or_default(),
+                    m.edit_date.unwrap_or(0),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(edits.len(), 2, "{updates:?}");
+        assert_eq!((edits[0].0, edits[0].1.as_str()), (1, "25 coffee"));
+        assert_eq!((edits[1].0, edits[1].1.as_str()), (1, "/add 26 coffee"));
+        // Each edit of a message has a later edit_date than the one before.
+        assert!(edits[0].2 > 0 && edits[1].2 > edits[0].2);
+    }
+
+    #[tokio::test]
     async fn a_sent_text_is_delivered_until_a_later_offset_confirms_it() {
         let fake = FakeTelegram::start().await;
         let bot = bot(&fake);
