@@ -19,6 +19,18 @@ pub async fn tell_family(
     if transaction.budget_alerts.is_empty() && !expense {
         return;
     }
+    // The members first: if they cannot be read, a retry of the update may
+    // still tell the family.
+    let members = match crate::finance!(*signed, |api, token| api.members(token, family.id)) {
+        Ok(members) => members,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the family's members");
+            return;
+        }
+    };
+    if members.len() < 2 {
+        return;
+    }
     match ctx.store.first_notice(&transaction.id.to_string()).await {
         Ok(true) => {}
         Ok(false) => return,
@@ -27,13 +39,6 @@ pub async fn tell_family(
             return;
         }
     }
-    let members = match crate::finance!(*signed, |api, token| api.members(token, family.id)) {
-        Ok(members) => members,
-        Err(err) => {
-            tracing::warn!(error = %err, "could not read the family's members");
-            return;
-        }
-    };
     let who = members
         .iter()
         .find(|m| Some(m.user_id) == transaction.created_by)
