@@ -8,7 +8,7 @@ use frankenstein::AsyncTelegramApi;
 use frankenstein::client_reqwest::Bot;
 use frankenstein::methods::{
     AnswerCallbackQueryParams, EditMessageTextParams, GetUpdatesParams, SendMessageParams,
-    SendPhotoParams, SetMyCommandsParams,
+    SetMyCommandsParams,
 };
 use frankenstein::types::{AllowedUpdate, BotCommand, InlineKeyboardMarkup, ReplyMarkup};
 use frankenstein::updates::Update;
@@ -70,6 +70,9 @@ fn failed(method: &'static str, err: frankenstein::Error) -> TelegramError {
 pub struct Telegram {
     bot: Bot,
     poll_timeout: Duration,
+    /// For uploads from memory; the URL holds the token and is never logged.
+    http: reqwest::Client,
+    send_photo_url: String,
 }
 
 impl Telegram {
@@ -81,9 +84,14 @@ impl Telegram {
             .build()?;
         let bot = Bot::builder()
             .api_url(format!("{api_url}/bot{token}"))
-            .client(client)
+            .client(client.clone())
             .build();
-        Ok(Self { bot, poll_timeout })
+        Ok(Self {
+            bot,
+            poll_timeout,
+            http: client,
+            send_photo_url: format!("{api_url}/bot{token}/sendPhoto"),
+        })
     }
 
     /// The bot's `@username`.
@@ -221,25 +229,40 @@ impl Telegram {
         }
     }
 
-    /// Sends a PNG picture. The client uploads files from a path: the picture
-    /// is written to a temporary file for the upload, and removed after.
+    /// Sends a PNG picture, uploaded from memory (frankenstein uploads files
+    /// from a path, and the bot's container has no writable file system).
     pub async fn send_photo(&self, chat_id: i64, png: &[u8]) -> Result<(), TelegramError> {
-        let path = std::env::temp_dir().join(format!("finance-bot-{}.png", uuid::Uuid::new_v4()));
-        std::fs::write(&path, png)
-            .map_err(|e| TelegramError::Refused(format!("could not write the picture: {e}")))?;
-        let params = SendPhotoParams::builder()
-            .chat_id(chat_id)
-            .photo(path.clone())
-            .build();
-        let sent = self
-            .bot
-            .send_photo(&params)
+        let part = reqwest::multipart::Part::bytes(png.to_vec())
+            .file_name("report.png")
+            .mime_str("image/png")
+            .map_err(|e| TelegramError::Refused(e.without_url().to_string()))?;
+        let form = reqwest::multipart::Form::new()
+            .text("chat_id", chat_id.to_string())
+            .part("photo", part);
+        let response = self
+            .http
+            .post(&self.send_photo_url)
+            .multipart(form)
+            .send()
             .await
-            .map_err(|e| failed("sendPhoto", e));
-        if let Err(err) = std::fs::remove_file(&path) {
-            tracing::warn!(error = %err, "could not remove a sent picture");
+            .map_err(|e| {
+                crate::metrics::telegram_error("sendPhoto", "network".to_owned());
+                TelegramError::Transient(e.without_url().to_string())
+            })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
         }
-        sent.map(|_| ())
+        crate::metrics::telegram_error("sendPhoto", status.as_u16().to_string());
+        let answer: serde_json::Value = response.json().await.unwrap_or_default();
+        let description = answer["description"].as_str().unwrap_or_default();
+        Err(match status.as_u16() {
+            429 => TelegramError::RetryAfter(Duration::from_secs(
+                answer["parameters"]["retry_after"].as_u64().unwrap_or(1),
+            )),
+            500..=599 => TelegramError::Transient(description.to_owned()),
+            code => TelegramError::Refused(format!("{code} {description}")),
+        })
     }
 
     pub async fn answer_callback(&self, id: &str) -> Result<(), TelegramError> {
