@@ -347,7 +347,8 @@ impl FinanceClient {
             .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
     }
 
-    /// The caller's families, oldest (the personal one) first.
+    /// The caller's families, oldest first (the personal one is first unless
+    /// the person joined an older family before their first request).
     pub async fn families(&self, token: &str) -> Result<Vec<Family>, FinanceError> {
         Ok(self.get::<Items<Family>>("/families", token).await?.items)
     }
