@@ -7,6 +7,7 @@
 //! against a fake Telegram server.
 
 pub mod api;
+pub mod chart;
 pub mod commands;
 pub mod config;
 pub mod context;

@@ -55,7 +55,9 @@ async fn sleep_or_stop(wait: Duration, shutdown: &mut watch::Receiver<bool>) -> 
 
 fn chat_of(update: &Update) -> Option<i64> {
     match &update.content {
-        UpdateContent::Message(message) => Some(message.chat.id),
+        UpdateContent::Message(message) | UpdateContent::EditedMessage(message) => {
+            Some(message.chat.id)
+        }
         UpdateContent::CallbackQuery(query) => Some(commands::callback_chat(query)),
         _ => None,
     }

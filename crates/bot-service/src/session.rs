@@ -23,6 +23,14 @@ pub async fn save(
     ctx.store
         .save_tokens(chat_id, &saved, tokens.refresh_expires_in)
         .await?;
+    // Where the family's alerts reach this person.
+    ctx.store
+        .set_user_chat(
+            &tokens.user.id.to_string(),
+            chat_id,
+            tokens.refresh_expires_in,
+        )
+        .await?;
     Ok(saved)
 }
 
@@ -101,6 +109,14 @@ pub async fn signed_in(ctx: &Context, chat_id: i64) -> Result<Option<Signed<'_>>
 }
 
 impl Signed<'_> {
+    pub fn ctx(&self) -> &Context {
+        self.ctx
+    }
+
+    pub fn chat_id(&self) -> i64 {
+        self.chat_id
+    }
+
     /// The finance service's client.
     pub fn api(&self) -> &FinanceClient {
         &self.ctx.finance

@@ -8,7 +8,18 @@
 //! `recorded:{chat_id}` — the transactions recorded from the chat, newest
 //! first (`{family_id}/{transaction_id}`, the last 20, kept 30 days), for
 //! `/undo`; `undo:{chat_id}:{message_id}` — which of them an `/undo` message
-//! removes, kept a day, so the same `/undo` handled twice removes one.
+//! removes, kept a day, so the same `/undo` handled twice removes one;
+//! `pending:{chat_id}:{message_id}` — an entry waiting for a button (its
+//! category or account), kept 15 minutes; `message:{chat_id}:{message_id}` —
+//! the transaction a message recorded and the bot's confirmation of it
+//! (`{family_id}/{transaction_id}/{confirmation_id}`, kept 30 days), so an edit
+//! of the message changes that transaction; `family:{chat_id}` — the chat's
+//! current family; `account:{chat_id}:{family_id}` — its default account
+//! there; `user-chat:{user_id}` — the chat a user last signed in
+//! from (for the family's alerts), with the chat's token's lifetime;
+//! `notify:{chat_id}` — the chat's notification choices (a hash: `alerts`
+//! off, `every` on); `notified:{transaction_id}` — that the family was told
+//! of a transaction, kept a day, so an update handled twice tells them once.
 //!
 //! The tokens are sealed with XChaCha20-Poly1305 under `BOT_STORE_KEY`, a key
 //! only the bot holds: `v1:` and the base64 of a random 24-byte nonce and the
@@ -32,6 +43,8 @@ const HANDLED_TTL_SECS: u64 = 86_400;
 /// How many recorded transactions a chat can undo, and for how long.
 const RECORDED_KEPT: isize = 20;
 const RECORDED_TTL_SECS: u64 = 30 * 86_400;
+/// How long an entry waits for a button press.
+const PENDING_TTL_SECS: u64 = 15 * 60;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -311,6 +324,169 @@ impl Store {
                 .arg(entry),
         )
         .await
+    }
+
+    fn pending_key(&self, chat_id: i64, message_id: i64) -> String {
+        format!("{}pending:{chat_id}:{message_id}", self.prefix)
+    }
+
+    /// Keeps an entry (JSON) waiting for a button press under its message.
+    pub async fn save_pending(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+        entry: &str,
+    ) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("SET")
+                .arg(self.pending_key(chat_id, message_id))
+                .arg(entry)
+                .arg("EX")
+                .arg(PENDING_TTL_SECS),
+        )
+        .await
+    }
+
+    pub async fn pending(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+    ) -> Result<Option<String>, StoreError> {
+        self.query(redis::cmd("GET").arg(self.pending_key(chat_id, message_id)))
+            .await
+    }
+
+    pub async fn forget_pending(&self, chat_id: i64, message_id: i64) -> Result<(), StoreError> {
+        self.query(redis::cmd("DEL").arg(self.pending_key(chat_id, message_id)))
+            .await
+    }
+
+    fn message_key(&self, chat_id: i64, message_id: i64) -> String {
+        format!("{}message:{chat_id}:{message_id}", self.prefix)
+    }
+
+    /// Remembers what message `message_id` recorded: `{family}/{transaction}/{confirmation}`.
+    pub async fn save_message(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+        recorded: &str,
+    ) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("SET")
+                .arg(self.message_key(chat_id, message_id))
+                .arg(recorded)
+                .arg("EX")
+                .arg(RECORDED_TTL_SECS),
+        )
+        .await
+    }
+
+    pub async fn message(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+    ) -> Result<Option<String>, StoreError> {
+        self.query(redis::cmd("GET").arg(self.message_key(chat_id, message_id)))
+            .await
+    }
+
+    /// The chat's current family (its id as written).
+    pub async fn family(&self, chat_id: i64) -> Result<Option<String>, StoreError> {
+        self.query(redis::cmd("GET").arg(format!("{}family:{chat_id}", self.prefix)))
+            .await
+    }
+
+    pub async fn set_family(&self, chat_id: i64, family: &str) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("SET")
+                .arg(format!("{}family:{chat_id}", self.prefix))
+                .arg(family),
+        )
+        .await
+    }
+
+    /// The chat's default account in `family` (its id as written).
+    pub async fn default_account(
+        &self,
+        chat_id: i64,
+        family: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.query(redis::cmd("GET").arg(format!("{}account:{chat_id}:{family}", self.prefix)))
+            .await
+    }
+
+    pub async fn set_default_account(
+        &self,
+        chat_id: i64,
+        family: &str,
+        account: &str,
+    ) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("SET")
+                .arg(format!("{}account:{chat_id}:{family}", self.prefix))
+                .arg(account),
+        )
+        .await
+    }
+
+    /// Remembers that `user_id` signed in from `chat_id`.
+    pub async fn set_user_chat(
+        &self,
+        user_id: &str,
+        chat_id: i64,
+        ttl_secs: u64,
+    ) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("SET")
+                .arg(format!("{}user-chat:{user_id}", self.prefix))
+                .arg(chat_id)
+                .arg("EX")
+                .arg(ttl_secs.max(1)),
+        )
+        .await
+    }
+
+    pub async fn user_chat(&self, user_id: &str) -> Result<Option<i64>, StoreError> {
+        self.query(redis::cmd("GET").arg(format!("{}user-chat:{user_id}", self.prefix)))
+            .await
+    }
+
+    /// A notification choice of the chat (`alerts`, `every`), if it made one.
+    pub async fn notify(&self, chat_id: i64, what: &str) -> Result<Option<bool>, StoreError> {
+        let value: Option<String> = self
+            .query(
+                redis::cmd("HGET")
+                    .arg(format!("{}notify:{chat_id}", self.prefix))
+                    .arg(what),
+            )
+            .await?;
+        Ok(value.map(|v| v == "on"))
+    }
+
+    pub async fn set_notify(&self, chat_id: i64, what: &str, on: bool) -> Result<(), StoreError> {
+        self.query(
+            redis::cmd("HSET")
+                .arg(format!("{}notify:{chat_id}", self.prefix))
+                .arg(what)
+                .arg(if on { "on" } else { "off" }),
+        )
+        .await
+    }
+
+    /// True the first time it is asked for `transaction`, false after.
+    pub async fn first_notice(&self, transaction: &str) -> Result<bool, StoreError> {
+        let set: Option<String> = self
+            .query(
+                redis::cmd("SET")
+                    .arg(format!("{}notified:{transaction}", self.prefix))
+                    .arg(1)
+                    .arg("NX")
+                    .arg("EX")
+                    .arg(HANDLED_TTL_SECS),
+            )
+            .await?;
+        Ok(set.is_some())
     }
 
     pub async fn was_handled(&self, update_id: u32) -> Result<bool, StoreError> {

@@ -7,9 +7,10 @@ use std::time::Duration;
 use frankenstein::AsyncTelegramApi;
 use frankenstein::client_reqwest::Bot;
 use frankenstein::methods::{
-    AnswerCallbackQueryParams, GetUpdatesParams, SendMessageParams, SetMyCommandsParams,
+    AnswerCallbackQueryParams, EditMessageTextParams, GetUpdatesParams, SendMessageParams,
+    SetMyCommandsParams,
 };
-use frankenstein::types::{AllowedUpdate, BotCommand, ReplyMarkup};
+use frankenstein::types::{AllowedUpdate, BotCommand, InlineKeyboardMarkup, ReplyMarkup};
 use frankenstein::updates::Update;
 
 /// Telegram's limit on a message, in UTF-16 code units.
@@ -69,6 +70,9 @@ fn failed(method: &'static str, err: frankenstein::Error) -> TelegramError {
 pub struct Telegram {
     bot: Bot,
     poll_timeout: Duration,
+    /// For uploads from memory; the URL holds the token and is never logged.
+    http: reqwest::Client,
+    send_photo_url: String,
 }
 
 impl Telegram {
@@ -80,9 +84,14 @@ impl Telegram {
             .build()?;
         let bot = Bot::builder()
             .api_url(format!("{api_url}/bot{token}"))
-            .client(client)
+            .client(client.clone())
             .build();
-        Ok(Self { bot, poll_timeout })
+        Ok(Self {
+            bot,
+            poll_timeout,
+            http: client,
+            send_photo_url: format!("{api_url}/bot{token}/sendPhoto"),
+        })
     }
 
     /// The bot's `@username`.
@@ -126,7 +135,11 @@ impl Telegram {
         let params = GetUpdatesParams::builder()
             .maybe_offset(offset)
             .timeout(u32::try_from(timeout.as_secs()).unwrap_or(30))
-            .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+            .allowed_updates(vec![
+                AllowedUpdate::Message,
+                AllowedUpdate::EditedMessage,
+                AllowedUpdate::CallbackQuery,
+            ])
             .build();
         Ok(self
             .bot
@@ -137,15 +150,17 @@ impl Telegram {
     }
 
     /// Sends `text`, split into messages Telegram accepts, waiting out rate
-    /// limits and backing off on server errors. `markup` goes with the last part.
+    /// limits and backing off on server errors. `markup` goes with the last part,
+    /// whose message id is returned.
     pub async fn send(
         &self,
         chat_id: i64,
         text: &str,
         markup: Option<ReplyMarkup>,
-    ) -> Result<(), TelegramError> {
+    ) -> Result<i64, TelegramError> {
         let parts = split_message(text, MAX_MESSAGE_UTF16);
         let last = parts.len().saturating_sub(1);
+        let mut sent_id = 0;
         for (i, part) in parts.into_iter().enumerate() {
             let params = SendMessageParams::builder()
                 .chat_id(chat_id)
@@ -161,7 +176,10 @@ impl Telegram {
                     .await
                     .map_err(|e| failed("sendMessage", e))
                 {
-                    Ok(_) => break,
+                    Ok(sent) => {
+                        sent_id = i64::from(sent.result.message_id);
+                        break;
+                    }
                     Err(TelegramError::RetryAfter(wait)) if attempt < SEND_ATTEMPTS => {
                         tracing::warn!(
                             chat_id,
@@ -180,7 +198,71 @@ impl Telegram {
                 attempt += 1;
             }
         }
-        Ok(())
+        Ok(sent_id)
+    }
+
+    /// Replaces the text (and the buttons: none when `markup` is `None`) of
+    /// the bot's message `message_id`. An edit that changes nothing is fine.
+    pub async fn edit(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+        text: &str,
+        markup: Option<InlineKeyboardMarkup>,
+    ) -> Result<(), TelegramError> {
+        let text: String = text.chars().take(MAX_MESSAGE_UTF16 / 2).collect();
+        let params = EditMessageTextParams::builder()
+            .chat_id(chat_id)
+            .message_id(i32::try_from(message_id).unwrap_or(i32::MAX))
+            .text(text)
+            .maybe_reply_markup(markup)
+            .build();
+        match self
+            .bot
+            .edit_message_text(&params)
+            .await
+            .map_err(|e| failed("editMessageText", e))
+        {
+            Ok(_) => Ok(()),
+            Err(TelegramError::Refused(why)) if why.contains("message is not modified") => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Sends a PNG picture, uploaded from memory (frankenstein uploads files
+    /// from a path, and the bot's container has no writable file system).
+    pub async fn send_photo(&self, chat_id: i64, png: &[u8]) -> Result<(), TelegramError> {
+        let part = reqwest::multipart::Part::bytes(png.to_vec())
+            .file_name("report.png")
+            .mime_str("image/png")
+            .map_err(|e| TelegramError::Refused(e.without_url().to_string()))?;
+        let form = reqwest::multipart::Form::new()
+            .text("chat_id", chat_id.to_string())
+            .part("photo", part);
+        let response = self
+            .http
+            .post(&self.send_photo_url)
+            .multipart(form)
+            .send()
+            .await
+            .map_err(|e| {
+                crate::metrics::telegram_error("sendPhoto", "network".to_owned());
+                TelegramError::Transient(e.without_url().to_string())
+            })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        crate::metrics::telegram_error("sendPhoto", status.as_u16().to_string());
+        let answer: serde_json::Value = response.json().await.unwrap_or_default();
+        let description = answer["description"].as_str().unwrap_or_default();
+        Err(match status.as_u16() {
+            429 => TelegramError::RetryAfter(Duration::from_secs(
+                answer["parameters"]["retry_after"].as_u64().unwrap_or(1),
+            )),
+            500..=599 => TelegramError::Transient(description.to_owned()),
+            code => TelegramError::Refused(format!("{code} {description}")),
+        })
     }
 
     pub async fn answer_callback(&self, id: &str) -> Result<(), TelegramError> {

@@ -9,7 +9,8 @@
 //! can always read them.
 //!
 //! A test plays the people (`user_sends`, `user_presses`), can make the next
-//! calls fail (`fail_next`) and reads what the bot did (`sent`, `calls`).
+//! calls fail (`fail_next`) and reads what the bot did (`sent`, `photos_to`,
+//! `calls`). `sendPhoto` takes an upload as `multipart/form-data`, as Telegram does.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{SocketAddr, TcpListener};
@@ -21,7 +22,7 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use frankenstein::types::{
     CallbackQuery, Chat, ChatType, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message,
-    MessageEntity, MessageEntityType, User,
+    MessageEntity, MessageEntityType, PhotoSize, User,
 };
 use frankenstein::updates::{Update, UpdateContent};
 use serde_json::{Value, json};
@@ -46,6 +47,7 @@ const METHODS: &[&str] = &[
     "getMe",
     "getUpdates",
     "sendMessage",
+    "sendPhoto",
     "editMessageText",
     "setMyCommands",
     "deleteWebhook",
@@ -77,6 +79,16 @@ pub struct SentMessage {
     /// The `reply_markup` as the bot sent it.
     pub reply_markup: Option<serde_json::Value>,
     /// The id Telegram gave the message (the same for its edits).
+    pub message_id: i64,
+}
+
+/// A picture the bot sent with `sendPhoto`.
+#[derive(Debug, Clone)]
+pub struct SentPhoto {
+    pub chat_id: i64,
+    /// The uploaded file's bytes.
+    pub bytes: Vec<u8>,
+    pub caption: Option<String>,
     pub message_id: i64,
 }
 
@@ -218,6 +230,42 @@ impl FakeTelegram {
         update_id
     }
 
+    /// The person edits their message `message_id` to `text`; returns the
+    /// update_id. The update is an `edited_message`: the message with its id,
+    /// the new text (and a `bot_command` entity as in [`Self::user_sends`]),
+    /// and `edit_date` now, one second after any earlier edit of it at the
+    /// latest (each edit of a message has its own `edit_date`, as in Telegram).
+    pub fn user_edits(&self, user_id: i64, message_id: i64, text: &str) -> u32 {
+        let entities = text.starts_with('/').then(|| {
+            let word = text.split(char::is_whitespace).next().unwrap_or(text);
+            vec![
+                MessageEntity::builder()
+                    .type_field(MessageEntityType::BotCommand)
+                    .offset(0)
+                    .length(u16::try_from(utf16_len(word)).unwrap_or(u16::MAX))
+                    .build(),
+            ]
+        });
+        let mut state = self.shared.state.lock().unwrap();
+        let id = i32::try_from(message_id).unwrap_or(i32::MAX);
+        let last = state.edit_dates.get(&(user_id, id)).copied().unwrap_or(0);
+        let edit_date = unix_now().max(last + 1);
+        state.edit_dates.insert((user_id, id), edit_date);
+        let message = Message::builder()
+            .message_id(id)
+            .from(person(user_id))
+            .date(unix_now())
+            .edit_date(edit_date)
+            .chat(chat(user_id))
+            .text(text)
+            .maybe_entities(entities)
+            .build();
+        let update_id = state.push_update(UpdateContent::EditedMessage(Box::new(message)));
+        drop(state);
+        self.shared.new_update.send_replace(update_id);
+        update_id
+    }
+
     /// The person presses an inline button with `data` under the bot message
     /// `message_id` (of the private chat `user_id`); returns the update_id.
     ///
@@ -291,6 +339,19 @@ impl FakeTelegram {
             .entry(method.to_ascii_lowercase())
             .or_default()
             .extend(std::iter::repeat_n(failure, times));
+    }
+
+    /// The pictures sent to `chat_id`, in order.
+    pub fn photos_to(&self, chat_id: i64) -> Vec<SentPhoto> {
+        self.shared
+            .state
+            .lock()
+            .unwrap()
+            .photos
+            .iter()
+            .filter(|p| p.chat_id == chat_id)
+            .cloned()
+            .collect()
     }
 
     /// Every sendMessage (and editMessageText, recorded as a `SentMessage`
@@ -417,6 +478,9 @@ struct State {
     failures: HashMap<String, VecDeque<Failure>>,
     /// Every update ever queued, by id (for `deliver_again`).
     delivered: HashMap<u32, Update>,
+    /// The last `edit_date` given to each person's message, by (chat_id, message_id).
+    edit_dates: HashMap<(i64, i32), u64>,
+    photos: Vec<SentPhoto>,
 }
 
 /// A status and a JSON body to answer.
@@ -460,8 +524,16 @@ struct Poll {
 async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
     let at = Instant::now();
     let (token, method) = split_path(req.path());
-    let body = parse_body(&body);
-    let reply = match shared.answer(token.as_deref(), &method, body, at) {
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let (body, files) = match boundary(content_type) {
+        Some(boundary) => parse_multipart(&body, &boundary),
+        None => (parse_body(&body), HashMap::new()),
+    };
+    let reply = match shared.answer(token.as_deref(), &method, body, &files, at) {
         Outcome::Done(reply) => reply,
         Outcome::Poll(poll) => shared.long_poll(poll).await,
     };
@@ -482,6 +554,71 @@ fn split_path(path: &str) -> (Option<String>, String) {
     }
 }
 
+/// The boundary of a `multipart/form-data` body.
+fn boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (name, value) = p.trim().split_once('=')?;
+        name.eq_ignore_ascii_case("boundary")
+            .then(|| value.trim_matches('"').to_owned())
+    })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A `multipart/form-data` body: its text fields as a JSON object (as Telegram
+/// reads them), and its files by field name. A malformed body gives what
+/// could be read.
+fn parse_multipart(body: &[u8], boundary: &str) -> (Value, HashMap<String, Vec<u8>>) {
+    let mut fields = serde_json::Map::new();
+    let mut files = HashMap::new();
+    let delimiter = format!("--{boundary}").into_bytes();
+    let mut rest = body;
+    while let Some(start) = find(rest, &delimiter) {
+        rest = &rest[start + delimiter.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        let rest_of_line = rest.strip_prefix(b"\r\n").unwrap_or(rest);
+        let Some(headers_end) = find(rest_of_line, b"\r\n\r\n") else {
+            break;
+        };
+        let headers = String::from_utf8_lossy(&rest_of_line[..headers_end]).into_owned();
+        let content = &rest_of_line[headers_end + 4..];
+        let end =
+            find(content, &[b"\r\n".as_slice(), &delimiter].concat()).unwrap_or(content.len());
+        let value = &content[..end];
+        rest = &content[end..];
+        let disposition = headers
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
+            .unwrap_or_default();
+        let param = |key: &str| {
+            disposition.split(';').find_map(|p| {
+                let (k, v) = p.trim().split_once('=')?;
+                (k == key).then(|| v.trim_matches('"').to_owned())
+            })
+        };
+        let Some(name) = param("name") else {
+            continue;
+        };
+        if param("filename").is_some() {
+            files.insert(name, value.to_vec());
+        } else {
+            fields.insert(
+                name,
+                Value::String(String::from_utf8_lossy(value).into_owned()),
+            );
+        }
+    }
+    (Value::Object(fields), files)
+}
+
 fn parse_body(body: &[u8]) -> Value {
     if body.iter().all(u8::is_ascii_whitespace) {
         return json!({});
@@ -492,7 +629,14 @@ fn parse_body(body: &[u8]) -> Value {
 
 impl Shared {
     /// Answers a call, or says how to long-poll; records the call either way.
-    fn answer(&self, token: Option<&str>, method: &str, body: Value, at: Instant) -> Outcome {
+    fn answer(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        body: Value,
+        files: &HashMap<String, Vec<u8>>,
+        at: Instant,
+    ) -> Outcome {
         let known = METHODS
             .iter()
             .find(|m| m.eq_ignore_ascii_case(method))
@@ -508,7 +652,7 @@ impl Shared {
             Outcome::Done(failure.reply())
         } else if let Some(method) = known {
             if body.is_object() {
-                state.dispatch(method, &body)
+                state.dispatch(method, &body, files)
             } else {
                 Outcome::Done(Reply::bad_request("the request body is not a JSON object"))
             }
@@ -575,11 +719,17 @@ impl State {
         serde_json::to_value(updates).expect("updates serialize")
     }
 
-    fn dispatch(&mut self, method: &str, body: &Value) -> Outcome {
+    fn dispatch(
+        &mut self,
+        method: &str,
+        body: &Value,
+        files: &HashMap<String, Vec<u8>>,
+    ) -> Outcome {
         let reply = match method {
             "getMe" => Reply::ok(serde_json::to_value(bot_profile()).expect("user serializes")),
             "getUpdates" => return Outcome::Poll(self.start_poll(body)),
             "sendMessage" => self.send_message(body).unwrap_or_else(|e| e),
+            "sendPhoto" => self.send_photo(body, files).unwrap_or_else(|e| e),
             "editMessageText" => self.edit_message_text(body).unwrap_or_else(|e| e),
             "setMyCommands" => set_my_commands(body).unwrap_or_else(|e| e),
             "deleteWebhook" => {
@@ -648,6 +798,57 @@ impl State {
             .maybe_reply_markup(inline_keyboard(markup.as_ref()))
             .build();
         Ok(self.keep(chat_id, message, text, markup))
+    }
+
+    /// An uploaded picture (only PNG is read: its size from the header) or
+    /// a `file_id`/URL string, which is kept as its bytes.
+    fn send_photo(
+        &mut self,
+        body: &Value,
+        files: &HashMap<String, Vec<u8>>,
+    ) -> Result<Reply, Reply> {
+        let chat_id = chat_id(body)?;
+        let (bytes, (width, height)) = match files.get("photo") {
+            Some(bytes) => (
+                bytes.clone(),
+                png_size(bytes).ok_or_else(|| Reply::bad_request("IMAGE_PROCESS_FAILED"))?,
+            ),
+            None => match body.get("photo").and_then(Value::as_str) {
+                Some(reference) if !reference.is_empty() => {
+                    (reference.as_bytes().to_vec(), (320, 320))
+                }
+                _ => return Err(Reply::bad_request("there is no photo in the request")),
+            },
+        };
+        let caption = body
+            .get("caption")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let message_id = self.next_message_id(chat_id);
+        let size = PhotoSize::builder()
+            .file_id(format!("photo-{chat_id}-{message_id}"))
+            .file_unique_id(format!("u{chat_id}{message_id}"))
+            .width(width)
+            .height(height)
+            .file_size(u64::try_from(bytes.len()).unwrap_or(u64::MAX))
+            .build();
+        let message = Message::builder()
+            .message_id(message_id)
+            .from(bot_user())
+            .date(unix_now())
+            .chat(chat(chat_id))
+            .photo(vec![size])
+            .maybe_caption(caption.clone())
+            .build();
+        self.photos.push(SentPhoto {
+            chat_id,
+            bytes,
+            caption,
+            message_id: i64::from(message_id),
+        });
+        Ok(Reply::ok(
+            serde_json::to_value(&message).expect("message serializes"),
+        ))
     }
 
     fn edit_message_text(&mut self, body: &Value) -> Result<Reply, Reply> {
@@ -819,6 +1020,16 @@ fn strip_html(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The width and height of a PNG, from its header; `None` when it is not one.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() < 24 || &bytes[..8] != b"\x89PNG\r\n\x1a\n" || &bytes[12..16] != b"IHDR" {
+        return None;
+    }
+    let width = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
+    let height = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
+    Some((width, height))
+}
+
 fn utf16_len(text: &str) -> usize {
     text.encode_utf16().count()
 }
@@ -896,6 +1107,54 @@ mod tests {
         Bot::new_url(format!("{}/bot{FAKE_BOT_TOKEN}", fake.api_url()))
     }
 
+    #[tokio::test]
+    async fn a_photo_upload_is_kept_with_its_bytes_and_a_non_picture_is_refused() {
+        let fake = FakeTelegram::start().await;
+        let dir = std::env::temp_dir();
+        let png_path = dir.join(format!("fake-telegram-{}.png", std::process::id()));
+        // A PNG signature and an IHDR chunk header of 640 × 480.
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        png.extend_from_slice(&640u32.to_be_bytes());
+        png.extend_from_slice(&480u32.to_be_bytes());
+        png.extend_from_slice(b"rest of the picture");
+        std::fs::write(&png_path, &png).unwrap();
+        let sent = bot(&fake)
+            .send_photo(
+                &frankenstein::methods::SendPhotoParams::builder()
+                    .chat_id(42)
+                    .photo(png_path.clone())
+                    .caption("chart")
+                    .build(),
+            )
+            .await
+            .unwrap()
+            .result;
+        let size = &sent.photo.unwrap()[0];
+        assert_eq!((size.width, size.height), (640, 480));
+        let photos = fake.photos_to(42);
+        assert_eq!(photos.len(), 1);
+        assert_eq!(photos[0].bytes, png);
+        assert_eq!(photos[0].caption.as_deref(), Some("chart"));
+        assert!(fake.photos_to(43).is_empty());
+
+        let text_path = dir.join(format!("fake-telegram-{}.txt", std::process::id()));
+        std::fs::write(&text_path, b"not a picture").unwrap();
+        let refused = api_error(
+            bot(&fake)
+                .send_photo(
+                    &frankenstein::methods::SendPhotoParams::builder()
+                        .chat_id(42)
+                        .photo(text_path.clone())
+                        .build(),
+                )
+                .await,
+        );
+        assert_eq!(refused.error_code, 400);
+        assert_eq!(fake.photos_to(42).len(), 1);
+        let _ = std::fs::remove_file(png_path);
+        let _ = std::fs::remove_file(text_path);
+    }
+
     fn api_error<T: std::fmt::Debug>(result: Result<T, frankenstein::Error>) -> ErrorResponse {
         match result {
             Err(frankenstein::Error::Api(error)) => error,
@@ -931,6 +1190,32 @@ mod tests {
         assert_eq!(calls[0].method, "getMe");
         assert_eq!(calls[0].status, 200);
         assert_eq!(calls[0].body, json!({}));
+    }
+
+    #[tokio::test]
+    async fn an_edit_is_an_edited_message_with_its_own_edit_date() {
+        let fake = FakeTelegram::start().await;
+        let bot = bot(&fake);
+        fake.user_sends(42, "250 coffee");
+        fake.user_edits(42, 1, "25 coffee");
+        fake.user_edits(42, 1, "/add 26 coffee");
+        let updates = bot.get_updates(&poll(None, 0)).await.unwrap().result;
+        let edits: Vec<(i32, String, u64)> = updates
+            .iter()
+            .filter_map(|u| match &u.content {
+                UpdateContent::EditedMessage(m) => Some((
+                    m.message_id,
+                    m.text.clone().unwrap_or_default(),
+                    m.edit_date.unwrap_or(0),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(edits.len(), 2, "{updates:?}");
+        assert_eq!((edits[0].0, edits[0].1.as_str()), (1, "25 coffee"));
+        assert_eq!((edits[1].0, edits[1].1.as_str()), (1, "/add 26 coffee"));
+        // Each edit of a message has a later edit_date than the one before.
+        assert!(edits[0].2 > 0 && edits[1].2 > edits[0].2);
     }
 
     #[tokio::test]

@@ -58,6 +58,36 @@ pub struct Family {
     pub name: String,
     pub base_currency: String,
     pub role: String,
+    #[serde(default)]
+    pub time_zone: String,
+    #[serde(default)]
+    pub month_start_day: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub display_name: Option<String>,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Invite {
+    pub code: String,
+    pub role: String,
+    pub link_url: String,
+    pub start_payload: String,
+}
+
+/// A `PATCH` of a family by its owner: what `/settings` changes.
+#[derive(Debug, Default, Serialize)]
+pub struct FamilyChange<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_currency: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub month_start_day: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -97,6 +127,8 @@ pub struct Transaction {
     pub category_id: Option<Uuid>,
     pub occurred_at: String,
     pub note: Option<String>,
+    #[serde(default)]
+    pub created_by: Option<Uuid>,
     /// Only in the answer to a create.
     #[serde(default)]
     pub budget_alerts: Vec<BudgetAlert>,
@@ -120,6 +152,77 @@ pub struct NewTransaction<'a> {
     pub category_id: Uuid,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'a str>,
+}
+
+/// A `PATCH` of a transaction: what an edited message can change. A `None`
+/// note is sent as `null`, which clears it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Budget {
+    pub id: Uuid,
+    pub category_id: Uuid,
+    pub limit: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Period {
+    pub from: String,
+    pub to: String,
+}
+
+/// A budget month's status: its period and each budget in it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MonthStatus {
+    pub period: Period,
+    pub items: Vec<BudgetStatus>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Goal {
+    pub id: Uuid,
+    pub name: String,
+    pub target: String,
+    pub currency: String,
+    pub saved: String,
+    pub progress_percent: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SummaryCategory {
+    pub category_id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub total: String,
+    pub budget_limit: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SummaryCurrency {
+    pub currency: String,
+    pub income: String,
+    pub expense: String,
+    pub net: String,
+    pub categories: Vec<SummaryCategory>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Summary {
+    pub from: String,
+    pub to: String,
+    pub currencies: Vec<SummaryCurrency>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TransactionChange<'a> {
+    pub amount: &'a str,
+    pub category_id: Uuid,
+    pub note: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NewCategory<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -244,9 +347,54 @@ impl FinanceClient {
             .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
     }
 
-    /// The caller's families, oldest (the personal one) first.
+    /// The caller's families, oldest first (the personal one is first unless
+    /// the person joined an older family before their first request).
     pub async fn families(&self, token: &str) -> Result<Vec<Family>, FinanceError> {
         Ok(self.get::<Items<Family>>("/families", token).await?.items)
+    }
+
+    pub async fn members(&self, token: &str, family: Uuid) -> Result<Vec<Member>, FinanceError> {
+        let path = format!("/families/{family}/members");
+        Ok(self.get::<Items<Member>>(&path, token).await?.items)
+    }
+
+    /// A new invite to `family` as a member (owners only).
+    pub async fn create_invite(
+        &self,
+        token: &str,
+        family: Uuid,
+        idempotency_key: &str,
+    ) -> Result<Invite, FinanceError> {
+        let path = format!("/families/{family}/invites");
+        self.post(&path, &serde_json::json!({}), token, idempotency_key)
+            .await
+    }
+
+    /// Joins the family of invite `code`; that family.
+    pub async fn accept_invite(&self, token: &str, code: &str) -> Result<Family, FinanceError> {
+        let path = format!("/invites/{code}/accept");
+        self.call(Method::POST, &path, None::<&()>, token, None)
+            .await?
+            .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
+    }
+
+    pub async fn update_family(
+        &self,
+        token: &str,
+        family: Uuid,
+        change: &FamilyChange<'_>,
+        idempotency_key: &str,
+    ) -> Result<Family, FinanceError> {
+        let path = format!("/families/{family}");
+        self.call(
+            Method::PATCH,
+            &path,
+            Some(change),
+            token,
+            Some(idempotency_key),
+        )
+        .await?
+        .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
     }
 
     pub async fn accounts(&self, token: &str, family: Uuid) -> Result<Vec<Account>, FinanceError> {
@@ -272,6 +420,37 @@ impl FinanceClient {
     ) -> Result<Vec<Category>, FinanceError> {
         let path = format!("/families/{family}/categories");
         Ok(self.get::<Items<Category>>(&path, token).await?.items)
+    }
+
+    pub async fn create_category(
+        &self,
+        token: &str,
+        family: Uuid,
+        category: &NewCategory<'_>,
+        idempotency_key: &str,
+    ) -> Result<Category, FinanceError> {
+        let path = format!("/families/{family}/categories");
+        self.post(&path, category, token, idempotency_key).await
+    }
+
+    pub async fn update_transaction(
+        &self,
+        token: &str,
+        family: Uuid,
+        id: Uuid,
+        change: &TransactionChange<'_>,
+        idempotency_key: &str,
+    ) -> Result<Transaction, FinanceError> {
+        let path = format!("/families/{family}/transactions/{id}");
+        self.call(
+            Method::PATCH,
+            &path,
+            Some(change),
+            token,
+            Some(idempotency_key),
+        )
+        .await?
+        .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
     }
 
     pub async fn create_transaction(
@@ -316,6 +495,111 @@ impl FinanceClient {
         self.call::<serde_json::Value>(Method::DELETE, &path, None::<&()>, token, None)
             .await
             .map(|_| ())
+    }
+
+    pub async fn budgets(&self, token: &str, family: Uuid) -> Result<Vec<Budget>, FinanceError> {
+        let path = format!("/families/{family}/budgets");
+        Ok(self.get::<Items<Budget>>(&path, token).await?.items)
+    }
+
+    /// A new monthly budget of `limit` (the family's base currency) on `category`.
+    pub async fn create_budget(
+        &self,
+        token: &str,
+        family: Uuid,
+        category: Uuid,
+        limit: &str,
+        idempotency_key: &str,
+    ) -> Result<Budget, FinanceError> {
+        let path = format!("/families/{family}/budgets");
+        let body = serde_json::json!({"category_id": category, "limit": limit});
+        self.post(&path, &body, token, idempotency_key).await
+    }
+
+    pub async fn update_budget(
+        &self,
+        token: &str,
+        family: Uuid,
+        budget: Uuid,
+        limit: &str,
+        idempotency_key: &str,
+    ) -> Result<Budget, FinanceError> {
+        let path = format!("/families/{family}/budgets/{budget}");
+        let body = serde_json::json!({ "limit": limit });
+        self.call(
+            Method::PATCH,
+            &path,
+            Some(&body),
+            token,
+            Some(idempotency_key),
+        )
+        .await?
+        .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
+    }
+
+    /// The budget month `month` (`YYYY-MM`; the current one without): its
+    /// period and every budget's state.
+    pub async fn month_status(
+        &self,
+        token: &str,
+        family: Uuid,
+        month: Option<&str>,
+    ) -> Result<MonthStatus, FinanceError> {
+        let query = month.map_or_else(String::new, |m| format!("?month={m}"));
+        self.get(&format!("/families/{family}/budgets/status{query}"), token)
+            .await
+    }
+
+    pub async fn goals(&self, token: &str, family: Uuid) -> Result<Vec<Goal>, FinanceError> {
+        let path = format!("/families/{family}/goals");
+        Ok(self.get::<Items<Goal>>(&path, token).await?.items)
+    }
+
+    pub async fn create_goal(
+        &self,
+        token: &str,
+        family: Uuid,
+        name: &str,
+        target: &str,
+        idempotency_key: &str,
+    ) -> Result<Goal, FinanceError> {
+        let path = format!("/families/{family}/goals");
+        let body = serde_json::json!({"name": name, "target": target});
+        self.post(&path, &body, token, idempotency_key).await
+    }
+
+    /// Saves `amount` toward a goal (negative: takes it back).
+    pub async fn contribute(
+        &self,
+        token: &str,
+        family: Uuid,
+        goal: Uuid,
+        amount: &str,
+        idempotency_key: &str,
+    ) -> Result<serde_json::Value, FinanceError> {
+        let path = format!("/families/{family}/goals/{goal}/contributions");
+        let body = serde_json::json!({ "amount": amount });
+        self.post(&path, &body, token, idempotency_key).await
+    }
+
+    pub async fn goal(&self, token: &str, family: Uuid, goal: Uuid) -> Result<Goal, FinanceError> {
+        self.get(&format!("/families/{family}/goals/{goal}"), token)
+            .await
+    }
+
+    /// Incomes and expenses by category from `from` to `to` (local dates).
+    pub async fn summary(
+        &self,
+        token: &str,
+        family: Uuid,
+        from: &str,
+        to: &str,
+    ) -> Result<Summary, FinanceError> {
+        self.get(
+            &format!("/families/{family}/reports/summary?from={from}&to={to}"),
+            token,
+        )
+        .await
     }
 
     /// Every budget of the family in the current budget month.

@@ -5,10 +5,12 @@
 //! currency, once those are known.
 
 use money::Currency;
+use serde::{Deserialize, Serialize};
 
 use crate::api::finance::Category;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     Expense,
     Income,
@@ -127,6 +129,19 @@ fn split_amount(text: &str) -> (&str, &str) {
     (&text[..end], text[end..].trim())
 }
 
+/// The words after the first `n` as a note (their own spacing and line
+/// breaks kept), at most the contract's 1,000 characters; `None` when empty.
+pub fn note_after(words: &str, n: usize) -> Option<String> {
+    let mut rest = words.trim_start();
+    for _ in 0..n {
+        rest = rest.trim_start();
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        rest = &rest[end..];
+    }
+    let note: String = rest.trim().chars().take(1000).collect();
+    (!note.is_empty()).then_some(note)
+}
+
 /// What the words of an entry name among the family's categories of its kind.
 #[derive(Debug)]
 pub enum CategoryMatch<'a> {
@@ -154,17 +169,7 @@ pub fn match_category<'a>(
     if split.is_empty() {
         return CategoryMatch::None(candidates);
     }
-    let note_after = |n: usize| -> Option<String> {
-        // The note keeps its own spacing and line breaks: cut the words off the text.
-        let mut rest = words.trim_start();
-        for _ in 0..n {
-            rest = rest.trim_start();
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            rest = &rest[end..];
-        }
-        let note: String = rest.trim().chars().take(1000).collect();
-        (!note.is_empty()).then_some(note)
-    };
+    let note_after = |n: usize| note_after(words, n);
     for n in (1..=split.len()).rev() {
         let name = split[..n].join(" ");
         if let Some(found) = candidates.iter().find(|c| {

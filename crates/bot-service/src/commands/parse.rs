@@ -20,6 +20,30 @@ pub enum Command {
     Balance,
     /// `/history [n]` (the argument as written).
     History(String),
+    /// `/budget [category limit]`, `/goal [...]`, `/report [YYYY-MM]` (arguments as written).
+    Budget(String),
+    Goal(String),
+    Report(String),
+    Accounts,
+    Categories,
+    /// `/settings [what value]` (the argument as written).
+    Settings(String),
+    /// A notification toggle under `/settings`.
+    Toggle(&'static str, bool),
+    /// `/family`: members, switching, invites.
+    Family,
+    /// `/join <code>` (the code as written).
+    Join(String),
+    /// A family switch button.
+    SwitchFamily(uuid::Uuid),
+    /// The invite button (the press's id).
+    Invite(String),
+    /// A button of an entry: the person's message it completes, and the choice.
+    Choose(i64, crate::commands::record::Choice),
+    /// The delete button of a transaction under `/history`.
+    Delete(uuid::Uuid),
+    /// An edited message: its new text.
+    Edited(String),
     /// A command we do not have (without its slash).
     Unknown(String),
     /// Text that is not a command.
@@ -33,6 +57,26 @@ pub const MENU: &[(&str, &str)] = &[
     ("balance", "each account's balance and the totals"),
     ("history", "the last transactions: /history 20"),
     ("undo", "remove the last transaction you recorded here"),
+    (
+        "report",
+        "the month by category against budgets: /report 2026-11",
+    ),
+    ("budget", "list budgets, or set one: /budget groceries 400"),
+    (
+        "goal",
+        "list goals, /goal new 1000 Holiday, /goal holiday +50",
+    ),
+    ("accounts", "the family's accounts"),
+    ("categories", "the family's categories"),
+    (
+        "family",
+        "members, switching family, inviting someone (owners)",
+    ),
+    ("join", "join a family with an invite code: /join CODE"),
+    (
+        "settings",
+        "currency, time zone, payday, default account, notifications",
+    ),
     (
         "register",
         "create your account, or sign in to the one you have",
@@ -62,6 +106,20 @@ impl Command {
             Self::Undo => "undo",
             Self::Balance => "balance",
             Self::History(_) => "history",
+            Self::Budget(_) => "budget",
+            Self::Goal(_) => "goal",
+            Self::Report(_) => "report",
+            Self::Accounts => "accounts",
+            Self::Categories => "categories",
+            Self::Settings(_) => "settings",
+            Self::Toggle(..) => "toggle",
+            Self::Family => "family",
+            Self::Join(_) => "join",
+            Self::SwitchFamily(_) => "switch_family",
+            Self::Invite(_) => "invite",
+            Self::Choose(..) => "choose",
+            Self::Delete(_) => "delete",
+            Self::Edited(_) => "edit",
             Self::Unknown(_) => "unknown",
             Self::Text => "text",
         }
@@ -98,6 +156,14 @@ impl Command {
             "undo" => Self::Undo,
             "balance" => Self::Balance,
             "history" => Self::History(argument.to_owned()),
+            "family" => Self::Family,
+            "settings" => Self::Settings(argument.to_owned()),
+            "budget" => Self::Budget(argument.to_owned()),
+            "goal" => Self::Goal(argument.to_owned()),
+            "report" => Self::Report(argument.to_owned()),
+            "accounts" => Self::Accounts,
+            "categories" => Self::Categories,
+            "join" => Self::Join(argument.to_owned()),
             _ => Self::Unknown(command.chars().take(64).collect()),
         }
     }

@@ -33,10 +33,10 @@ pub async fn run(
                     button(replies::BUTTON_LINK, BUTTON_LINK),
                 ]])
                 .build();
-            Ok(Reply {
-                text: replies::WELCOME.to_owned(),
-                markup: Some(ReplyMarkup::InlineKeyboardMarkup(keyboard)),
-            })
+            Ok(Reply::with_markup(
+                replies::WELCOME,
+                ReplyMarkup::InlineKeyboardMarkup(keyboard),
+            ))
         }
     }
 }

@@ -20,7 +20,23 @@ async fn the_menu_is_set_at_start() {
     assert_eq!(
         commands,
         [
-            "add", "income", "balance", "history", "undo", "register", "link", "me", "logout",
+            "add",
+            "income",
+            "balance",
+            "history",
+            "undo",
+            "report",
+            "budget",
+            "goal",
+            "accounts",
+            "categories",
+            "family",
+            "join",
+            "settings",
+            "register",
+            "link",
+            "me",
+            "logout",
             "help"
         ]
     );

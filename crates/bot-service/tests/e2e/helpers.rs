@@ -329,3 +329,62 @@ impl World {
         usize::try_from(count[0].n).unwrap()
     }
 }
+
+/// The `callback_data` of the inline button labelled `text` under `message`.
+pub fn button(message: &SentMessage, text: &str) -> Option<String> {
+    buttons(message)
+        .into_iter()
+        .find(|(label, _)| label == text)
+        .map(|(_, data)| data)
+}
+
+/// The inline buttons under `message`, row by row: `(text, callback_data)`.
+pub fn buttons(message: &SentMessage) -> Vec<(String, String)> {
+    let Some(markup) = &message.reply_markup else {
+        return Vec::new();
+    };
+    markup["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .map(|b| {
+            (
+                b["text"].as_str().unwrap_or_default().to_owned(),
+                b["callback_data"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+impl World {
+    /// `user` presses the button `data` under the bot's message `message_id`;
+    /// returns the bot's next message (or edit) to them.
+    pub async fn press(&self, user: i64, message_id: i64, data: &str) -> SentMessage {
+        let before = self.telegram.sent_to(user).len();
+        self.telegram.user_presses(user, message_id, data);
+        self.next_message(user, before).await
+    }
+
+    /// `user` edits their message `message_id` to `text`; returns the bot's
+    /// next message (or edit) to them.
+    pub async fn edit(&self, user: i64, message_id: i64, text: &str) -> SentMessage {
+        let before = self.telegram.sent_to(user).len();
+        self.telegram.user_edits(user, message_id, text);
+        self.next_message(user, before).await
+    }
+
+    /// The id of the person's personal family, and a finance token of theirs.
+    pub async fn family_of(&self, user: i64) -> (String, String) {
+        let token = self.access_token(user).await;
+        let families = self
+            .finance(&token, reqwest::Method::GET, "/families", None)
+            .await;
+        let family = families["items"][0]["id"]
+            .as_str()
+            .expect("a family")
+            .to_owned();
+        (family, token)
+    }
+}

@@ -23,6 +23,9 @@
 //! | request | answer |
 //! |---|---|
 //! | `POST /messages` `{"user_id": 42, "text": "/register"}` | `{"update_id": 1}`: person 42 wrote to the bot |
+//! | `POST /edits` `{"user_id": 42, "message_id": 3, "text": "25 groceries"}` | `{"update_id": 2}`: person 42 edited their message 3 |
+//! | `POST /presses` `{"user_id": 42, "message_id": 4, "data": "…"}` | `{"update_id": 3}`: person 42 pressed a button of the bot's message 4; 404 when the bot sent no such message |
+//! | `GET /photos` | every picture the bot sent: `[{"chat_id", "message_id", "caption", "size"}]` |
 //! | `GET /calls` | every Bot API call received: `[{"method", "status", "at_unix_ms", "body"}]` |
 //! | `GET /calls.txt` | the same, one `at_unix_ms method status` line per call |
 //! | `GET /sent` | every message the bot sent or edited: `[{"chat_id", "message_id", "text", "reply_markup"}]` |
@@ -112,6 +115,70 @@ struct UserMessage {
 async fn post_message(control: web::Data<Control>, body: web::Json<UserMessage>) -> HttpResponse {
     let update_id = control.fake.user_sends(body.user_id, &body.text);
     HttpResponse::Ok().json(json!({ "update_id": update_id }))
+}
+
+#[derive(Deserialize)]
+struct UserEdit {
+    user_id: i64,
+    message_id: i64,
+    text: String,
+}
+
+async fn post_edit(control: web::Data<Control>, body: web::Json<UserEdit>) -> HttpResponse {
+    let update_id = control
+        .fake
+        .user_edits(body.user_id, body.message_id, &body.text);
+    HttpResponse::Ok().json(json!({ "update_id": update_id }))
+}
+
+#[derive(Deserialize)]
+struct UserPress {
+    user_id: i64,
+    message_id: i64,
+    data: String,
+}
+
+async fn post_press(control: web::Data<Control>, body: web::Json<UserPress>) -> HttpResponse {
+    let known = control
+        .fake
+        .sent_to(body.user_id)
+        .iter()
+        .any(|m| m.message_id == body.message_id);
+    if !known {
+        return HttpResponse::NotFound().json(json!({
+            "error": format!("the bot sent no message {} to {}", body.message_id, body.user_id)
+        }));
+    }
+    let update_id = control
+        .fake
+        .user_presses(body.user_id, body.message_id, &body.data);
+    HttpResponse::Ok().json(json!({ "update_id": update_id }))
+}
+
+async fn photos(control: web::Data<Control>) -> HttpResponse {
+    let chats: std::collections::BTreeSet<i64> = control
+        .fake
+        .calls_of("sendPhoto")
+        .iter()
+        .filter_map(|c| {
+            let id = &c.body["chat_id"];
+            id.as_i64()
+                .or_else(|| id.as_str().and_then(|s| s.parse().ok()))
+        })
+        .collect();
+    let photos: Vec<_> = chats
+        .into_iter()
+        .flat_map(|chat| control.fake.photos_to(chat))
+        .map(|p| {
+            json!({
+                "chat_id": p.chat_id,
+                "message_id": p.message_id,
+                "caption": p.caption,
+                "size": p.bytes.len(),
+            })
+        })
+        .collect();
+    HttpResponse::Ok().json(photos)
 }
 
 async fn calls(control: web::Data<Control>) -> HttpResponse {
@@ -215,6 +282,9 @@ async fn main() -> ExitCode {
         App::new()
             .app_data(shared.clone())
             .route("/messages", web::post().to(post_message))
+            .route("/edits", web::post().to(post_edit))
+            .route("/presses", web::post().to(post_press))
+            .route("/photos", web::get().to(photos))
             .route("/calls", web::get().to(calls))
             .route("/calls.txt", web::get().to(calls_text))
             .route("/sent", web::get().to(sent))
