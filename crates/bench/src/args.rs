@@ -142,13 +142,14 @@ impl AuthArgs {
 
 impl FinanceArgs {
     /// The scenarios of this command, in the order they run.
-    pub const SCENARIOS: [&str; 6] = [
+    pub const SCENARIOS: [&str; 7] = [
         "list",
         "balance",
         "budget_status",
         "summary",
         "create",
         "csv",
+        "overview",
     ];
 
     pub fn duration(&self) -> Duration {

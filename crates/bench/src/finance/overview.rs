@@ -127,7 +127,7 @@ async fn loads(
     password: &str,
 ) -> anyhow::Result<Vec<f64>> {
     let base = format!("http://{web}");
-    client.goto(&format!("{base}/login")).await?;
+    client.goto(&format!("{base}/login?next=/")).await?;
     let wait = |css: &'static str| {
         client
             .wait()
@@ -142,11 +142,18 @@ async fn loads(
         .await?;
     // Logged in: the home page, drawn once (this also warms the asset cache).
     let deadline = tokio::time::Instant::now() + PATIENCE;
-    while client.current_url().await?.path() != "/" {
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "the login did not reach /"
-        );
+    loop {
+        let url = client.current_url().await?;
+        if url.path() == "/" {
+            break;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let said = match client.find(Locator::Css(".form-error")).await {
+                Ok(error) => error.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            anyhow::bail!("the login did not reach / (at {url}; the page says {said:?})");
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     drawn(client).await?;
