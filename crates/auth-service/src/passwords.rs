@@ -16,16 +16,16 @@
 //! completely. So a hash that has not finished within twice the time a hash
 //! takes on a free core (timed at start) is hedged: the same work also goes to
 //! a thread of normal priority (`SCHED_OTHER`, nice 0), which gets its fair
-//! share of the cores, and the first answer wins. For ten seconds after that,
-//! new hashes go straight to the normal threads, so a sustained flood does not
-//! make every login wait out the hedge first. A hash whose answer came already
-//! is skipped by a thread that picks it up late.
+//! share of the cores, and the first answer wins. For a while after that
+//! (a second, doubled while starvation recurs), new hashes go straight to the
+//! normal threads, so a sustained flood does not make every login wait out
+//! the hedge first. A hash whose answer came already is skipped by a thread
+//! that picks it up late.
 //!
 //! A fair share among equals is still not enough under such a flood: the two
-//! actix workers, Redis and the flood's own clients outnumber two hashing
-//! threads. So the request threads run at nice 5
-//! ([`lower_request_thread_priority`]), where a hashing thread weighs three of
-//! them, and logins keep at least half of the cores.
+//! actix workers, Redis and the flood's own clients outnumber one hashing
+//! thread per core. So while starved, twice as many hashes run at once, on
+//! twice as many fair threads, and logins keep at least half of the cores.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -39,28 +39,21 @@ use crate::error::Error;
 
 /// The longest a request waits for a free hashing thread.
 const QUEUE_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long after a hedge new hashes skip the lowest-priority threads. Long
-/// against the hedge's wait (twice one hash): under a sustained flood only the
-/// first hash after each such period waits out the hedge again.
-const STARVED_FOR: Duration = Duration::from_secs(10);
-/// The nice value of the threads that answer requests: above the fair bcrypt
-/// threads' 0, so those weigh three times a request thread (the kernel's
-/// weights: 1024 at nice 0, 335 at nice 5) and a flood of cheap requests
-/// leaves logins at least half the cores.
-const REQUEST_THREAD_NICE: i32 = 5;
-
-/// Gives the calling thread (an actix worker, which answers requests) a
-/// lower weight than the fair bcrypt threads. A nice value can only be raised
-/// without privileges, which is why requests go down rather than hashes up.
-/// Only weights change: a hash runs on the fair threads only while the idle
-/// ones are starved, so requests still go first whenever cores are free.
-pub fn lower_request_thread_priority() {
-    #[cfg(unix)]
-    if let Err(err) = rustix::process::setpriority_process(None, REQUEST_THREAD_NICE) {
-        tracing::warn!(error = %err, "a request thread keeps its default priority");
-    }
-}
-
+/// How long after a hedge new hashes skip the lowest-priority threads: at
+/// first a second; doubled each time the idle threads are starved again right
+/// after such a period (the flood goes on), up to [`STARVED_AT_MOST`]; a second
+/// again after a calm. Under a sustained flood, only the first hash after each
+/// period waits out the hedge, ever more rarely; after a lone burst, hashes are
+/// soon back on the idle threads, where they do not delay requests.
+const STARVED_AT_FIRST: Duration = Duration::from_secs(1);
+const STARVED_AT_MOST: Duration = Duration::from_secs(30);
+/// Fair threads (and hashes at once) per core while the idle threads are
+/// starved. A fair thread weighs as much as a request thread; with two per
+/// core the hashes outweigh the actix workers, Redis and the flood's clients,
+/// and logins keep at least half the cores. A nice value below a request
+/// thread's would say the same, but lowering one takes a privilege a
+/// container does not have.
+const FAIR_THREADS_PER_CORE: usize = 2;
 type Job = Box<dyn FnOnce() + Send>;
 
 /// The priority of a pool of bcrypt threads.
@@ -127,10 +120,29 @@ fn start_workers(count: usize, priority: Priority) -> Result<mpsc::Sender<Job>, 
     Ok(sender)
 }
 
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The length (ms) of the period without idle threads that starts at `now`,
+/// after a period of `last_ms` that ended at `last_until` (0: none yet).
+/// Starved again within `recur_ms` of the end: twice as long, up to
+/// [`STARVED_AT_MOST`]; otherwise [`STARVED_AT_FIRST`].
+fn starved_window(now: u64, last_until: u64, last_ms: u64, recur_ms: u64) -> u64 {
+    let (first, most) = (millis(STARVED_AT_FIRST), millis(STARVED_AT_MOST));
+    if last_until > 0 && now <= last_until.saturating_add(recur_ms) {
+        last_ms.saturating_mul(2).clamp(first, most)
+    } else {
+        first
+    }
+}
+
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
     permits: Arc<Semaphore>,
+    /// Hashes at once while the idle threads are starved (the fair threads' count).
+    fair_permits: Arc<Semaphore>,
     /// The threads of the lowest priority, where every hash starts.
     idle: mpsc::Sender<Job>,
     /// The threads of normal priority, for hashes the idle ones are starved of.
@@ -139,6 +151,8 @@ pub struct PasswordHasher {
     hedge_after: Duration,
     /// Until when (ms since `started`) new hashes skip the idle threads.
     starved_until_ms: Arc<AtomicU64>,
+    /// The length of the last such period (ms).
+    starved_for_ms: Arc<AtomicU64>,
     started: Instant,
     /// Verified when the email is unknown, so that answer takes as long as a wrong password.
     dummy_hash: Arc<str>,
@@ -159,10 +173,12 @@ impl PasswordHasher {
         Ok(Self {
             cost,
             permits: Arc::new(Semaphore::new(workers)),
+            fair_permits: Arc::new(Semaphore::new(workers * FAIR_THREADS_PER_CORE)),
             idle: start_workers(workers, Priority::Lowest)?,
-            fair: start_workers(workers, Priority::Fair)?,
+            fair: start_workers(workers * FAIR_THREADS_PER_CORE, Priority::Fair)?,
             hedge_after: (one_hash * 2).max(Duration::from_millis(50)),
             starved_until_ms: Arc::new(AtomicU64::new(0)),
+            starved_for_ms: Arc::new(AtomicU64::new(0)),
             started: Instant::now(),
             dummy_hash: dummy_hash.into(),
             verifications: Arc::new(AtomicU64::new(0)),
@@ -211,6 +227,20 @@ impl PasswordHasher {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
+    /// Records a hedge: new hashes skip the idle threads for a while.
+    fn mark_starved(&self) {
+        let now = self.elapsed_ms();
+        let window = starved_window(
+            now,
+            self.starved_until_ms.load(Ordering::Relaxed),
+            self.starved_for_ms.load(Ordering::Relaxed),
+            millis(self.hedge_after * 4),
+        );
+        self.starved_for_ms.store(window, Ordering::Relaxed);
+        self.starved_until_ms
+            .fetch_max(now.saturating_add(window), Ordering::Relaxed);
+    }
+
     /// Whether a hedge happened a moment ago (the idle threads are starved).
     fn starved(&self) -> bool {
         self.elapsed_ms() < self.starved_until_ms.load(Ordering::Relaxed)
@@ -222,7 +252,13 @@ impl PasswordHasher {
     ) -> Result<T, Error> {
         let waiting = metrics::gauge!("auth_bcrypt_waiting");
         waiting.increment(1.0);
-        let permit = tokio::time::timeout(QUEUE_TIMEOUT, self.permits.acquire()).await;
+        let starved = self.starved();
+        let permits = if starved {
+            &self.fair_permits
+        } else {
+            &self.permits
+        };
+        let permit = tokio::time::timeout(QUEUE_TIMEOUT, permits.acquire()).await;
         waiting.decrement(1.0);
         // A queue this long means the service is saturated: refuse rather than hang.
         let _permit = permit
@@ -269,7 +305,7 @@ impl PasswordHasher {
                 .send(job(pool))
                 .map_err(|_| Error::internal("the bcrypt threads have stopped"))
         };
-        let first = if self.starved() {
+        let first = if starved {
             Priority::Fair
         } else {
             Priority::Lowest
@@ -281,10 +317,7 @@ impl PasswordHasher {
                     Ok(result) => return result,
                     Err(_) => {
                         // Starved: the same work at a fair priority, first answer wins.
-                        let until = self.elapsed_ms().saturating_add(
-                            u64::try_from(STARVED_FOR.as_millis()).unwrap_or(u64::MAX),
-                        );
-                        self.starved_until_ms.fetch_max(until, Ordering::Relaxed);
+                        self.mark_starved();
                         send(Priority::Fair).ok()?;
                     }
                 }
@@ -414,6 +447,49 @@ mod tests {
             took < Duration::from_secs(10),
             "3 hashes at cost 8 took {took:?} on busy cores"
         );
+    }
+
+    /// Runs `n` jobs at once that each wait until all `n` are running.
+    async fn all_at_once(hasher: &PasswordHasher, n: usize) -> bool {
+        let barrier = Arc::new(std::sync::Barrier::new(n));
+        let jobs = (0..n).map(|_| {
+            let barrier = Arc::clone(&barrier);
+            hasher.run(move || {
+                barrier.wait();
+                Ok(())
+            })
+        });
+        let all = futures_util::future::join_all(jobs);
+        tokio::time::timeout(Duration::from_secs(5), all)
+            .await
+            .is_ok_and(|answers| answers.iter().all(Result::is_ok))
+    }
+
+    #[tokio::test]
+    async fn while_starved_twice_as_many_hashes_run_at_once() {
+        let hasher = PasswordHasher::new(4).expect("hasher");
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        hasher.mark_starved();
+        assert!(hasher.starved());
+        assert!(
+            all_at_once(&hasher, cores * FAIR_THREADS_PER_CORE).await,
+            "{} hashes did not run at once on the fair threads",
+            cores * FAIR_THREADS_PER_CORE
+        );
+    }
+
+    #[test]
+    fn the_starved_period_doubles_while_starvation_recurs_and_resets_after_a_calm() {
+        let (first, most) = (millis(STARVED_AT_FIRST), millis(STARVED_AT_MOST));
+        // The first hedge ever.
+        assert_eq!(starved_window(5_000, 0, 0, 800), first);
+        // Starved again right after the period ended: twice as long each time.
+        assert_eq!(starved_window(6_300, 6_000, first, 800), 2 * first);
+        assert_eq!(starved_window(8_500, 8_000, 2 * first, 800), 4 * first);
+        // Never longer than the most.
+        assert_eq!(starved_window(100_200, 100_000, most, 800), most);
+        // A calm between the end and the next hedge: back to the first length.
+        assert_eq!(starved_window(20_000, 8_000, 4 * first, 800), first);
     }
 
     #[tokio::test]

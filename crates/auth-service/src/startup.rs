@@ -127,17 +127,13 @@ impl Application {
         let state = AppState::from_settings(settings).map_err(std::io::Error::other)?;
         let state = web::Data::new(state);
         let shared = state.clone();
-        let server = HttpServer::new(move || {
-            // Called once on each worker thread as it starts.
-            crate::passwords::lower_request_thread_priority();
-            app(shared.clone())
-        })
-        // A response written in more than one piece must not wait for the
-        // client's acknowledgement of the first (Nagle's algorithm).
-        .tcp_nodelay(true)
-        .listen(listener)?
-        .shutdown_timeout(SHUTDOWN_GRACE_SECS)
-        .run();
+        let server = HttpServer::new(move || app(shared.clone()))
+            // A response written in more than one piece must not wait for the
+            // client's acknowledgement of the first (Nagle's algorithm).
+            .tcp_nodelay(true)
+            .listen(listener)?
+            .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+            .run();
         // Bound now, so a test learns the port of 127.0.0.1:0; served once running.
         let metrics = MetricsListener::bind(state.settings.metrics_bind_addr);
         Ok(Self {
