@@ -210,14 +210,11 @@ pub async fn csv(
     let header = Bytes::from(header.into_inner().map_err(Error::internal)?);
     let state = state.into_inner();
     // Each page is its own short query, so a download never holds a
-    // connection (or a snapshot) for its whole length. A task reads the pages
-    // one ahead of the answer: PostgreSQL finds the next page while this
-    // thread writes the last one out as CSV. The channel's bound keeps the
-    // memory flat; a client that goes away drops the receiver, which stops it.
-    let (pages_in, pages_out) = tokio::sync::mpsc::channel::<Result<Vec<_>, Error>>(1);
-    actix_web::rt::spawn(async move {
-        let mut after = None;
-        loop {
+    // connection (or a snapshot) for its whole length.
+    let pages = futures_util::stream::unfold(Some(None), move |after| {
+        let state = state.clone();
+        async move {
+            let after = after?;
             let page = state
                 .db
                 .run(async |conn| {
@@ -226,36 +223,30 @@ pub async fn csv(
                         .map_err(Error::from)
                 })
                 .await;
-            let next = match &page {
-                Ok(rows) if rows.len() == CSV_PAGE as usize => rows
-                    .last()
-                    .map(|r| (r.local_date, r.occurred_at, r.id)),
-                _ => None,
-            };
-            let last = next.is_none();
-            if pages_in.send(page).await.is_err() || last {
-                return;
+            match page {
+                Err(err) => {
+                    tracing::warn!(error = %err, "CSV export cut short");
+                    Some((
+                        Err(actix_web::error::ErrorServiceUnavailable(
+                            "export interrupted",
+                        )),
+                        None,
+                    ))
+                }
+                Ok(rows) if rows.is_empty() => None,
+                Ok(rows) => {
+                    let next = (rows.len() == CSV_PAGE as usize)
+                        .then(|| rows.last().map(|r| (r.local_date, r.occurred_at, r.id)));
+                    match csv_lines(&rows) {
+                        Ok(bytes) => Some((Ok(Bytes::from(bytes)), next)),
+                        Err(err) => Some((
+                            Err(actix_web::error::ErrorInternalServerError(err.to_string())),
+                            None,
+                        )),
+                    }
+                }
             }
-            after = next;
         }
-    });
-    let pages = futures_util::stream::unfold(Some(pages_out), |pages_out| async move {
-        let mut pages_out = pages_out?;
-        let chunk = match pages_out.recv().await? {
-            Err(err) => {
-                tracing::warn!(error = %err, "CSV export cut short");
-                Err(actix_web::error::ErrorServiceUnavailable(
-                    "export interrupted",
-                ))
-            }
-            Ok(rows) if rows.is_empty() => return None,
-            Ok(rows) => csv_lines(&rows)
-                .map(Bytes::from)
-                .map_err(|err| actix_web::error::ErrorInternalServerError(err.to_string())),
-        };
-        // After an error the stream ends: the receiver is dropped, the task stops.
-        let rest = if chunk.is_ok() { Some(pages_out) } else { None };
-        Some((chunk, rest))
     });
     let body =
         futures_util::stream::once(async move { Ok::<_, actix_web::Error>(header) }).chain(pages);
