@@ -210,8 +210,11 @@ export function setUser(next) {
   currentUser = next;
 }
 
-/** `raw` when it is a path of this site, otherwise `fallback` (no open redirects). */
-export function safeNext(raw, fallback = "/account") {
+/**
+ * `raw` when it is a path of this site, otherwise `fallback` (no open
+ * redirects). The fallback is the home page: the family's overview.
+ */
+export function safeNext(raw, fallback = "/") {
   if (typeof raw !== "string" || !raw.startsWith("/")) return fallback;
   // Parsed as the browser will parse it (tabs and newlines dropped, backslashes
   // read as slashes), and kept only when it stays on this origin.

@@ -132,10 +132,20 @@ impl Browser {
 
     /// Waits until the current path (with query) starts with `prefix`.
     pub async fn wait_for_path(&self, prefix: &str) {
+        self.wait_for_path_where(prefix, |path| path.starts_with(prefix))
+            .await;
+    }
+
+    /// Waits until the current path (with query) is the home page, `/`.
+    pub async fn wait_for_home(&self) {
+        self.wait_for_path_where("/", |path| path == "/").await;
+    }
+
+    async fn wait_for_path_where(&self, prefix: &str, arrived: impl Fn(&str) -> bool) {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             let path = self.path().await;
-            if path.starts_with(prefix) {
+            if arrived(&path) {
                 return;
             }
             assert!(

@@ -112,7 +112,10 @@ async fn a_new_person_signs_up_verifies_the_email_then_logs_out_and_in() {
 
     browser.fill("#password", PASSWORD).await;
     browser.click("#signup-form button[type=submit]").await;
-    browser.wait_for_path("/account").await;
+    // A new person lands on the family's overview: an empty family says what to do first.
+    browser.wait_for_home().await;
+    browser.wait_visible("#empty-family").await;
+    browser.goto(&stack.url("/account")).await;
     browser.wait_for_text("#email-state", "not verified").await;
     assert_eq!(browser.text("#display-name").await, "Ann");
     browser.wait_visible("#resend-button").await;
@@ -163,12 +166,13 @@ async fn a_new_person_signs_up_verifies_the_email_then_logs_out_and_in() {
     );
     browser.screenshots("login-error").await;
     log_in(&browser, &address, PASSWORD).await;
-    browser.wait_for_path("/account").await;
+    browser.wait_for_home().await;
+    browser.goto(&stack.url("/account")).await;
     browser.wait_for_text("#email", &address).await;
     // Signed in, the header offers the family pages; /signup goes on like /login.
     browser.wait_visible("#app-nav").await;
     browser.goto(&stack.url("/signup")).await;
-    browser.wait_for_path("/account").await;
+    browser.wait_for_home().await;
 
     // The home page knows the person now.
     browser.goto(&stack.url("/")).await;
@@ -283,7 +287,7 @@ async fn a_telegram_account_of_another_person_is_refused() {
     let browser = Browser::start().await;
     browser.goto(&stack.url("/login")).await;
     log_in(&browser, &address, PASSWORD).await;
-    browser.wait_for_path("/account").await;
+    browser.wait_for_home().await;
     let code = stack.link_code(888, "owner_tg").await;
     browser
         .goto(&stack.url(&format!("/link?code={code}")))
@@ -311,7 +315,7 @@ async fn a_forgotten_password_is_reset_from_the_email_and_the_old_sessions_end()
     browser.click("a[href='/forgot-password']").await;
     browser.wait_for_path("/forgot-password").await;
     // This browser has a session too, which the reset must end.
-    browser.goto(&stack.url("/login")).await;
+    browser.goto(&stack.url("/login?next=/account")).await;
     log_in(&browser, &address, PASSWORD).await;
     browser.wait_for_path("/account").await;
     browser.wait_visible("#account").await;
@@ -589,7 +593,8 @@ async fn logging_in_works_with_the_keyboard_alone_and_focus_is_visible() {
         .send_keys(&format!("{PASSWORD}{ENTER}"))
         .await
         .unwrap();
-    browser.wait_for_path("/account").await;
+    browser.wait_for_home().await;
+    browser.goto(&stack.url("/account")).await;
     browser.wait_for_text("#email", &address).await;
     browser.quit().await;
 }
