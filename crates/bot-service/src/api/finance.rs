@@ -329,10 +329,23 @@ impl FinanceClient {
             .await
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, FinanceError> {
-        self.call(Method::GET, path, None::<&()>, token, None)
+    /// `call` for an endpoint that always answers with a body.
+    async fn answered<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+        token: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<T, FinanceError> {
+        self.call(method, path, body, token, idempotency_key)
             .await?
             .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, FinanceError> {
+        self.answered(Method::GET, path, None::<&()>, token, None)
+            .await
     }
 
     async fn post<T: DeserializeOwned>(
@@ -342,9 +355,8 @@ impl FinanceClient {
         token: &str,
         idempotency_key: &str,
     ) -> Result<T, FinanceError> {
-        self.call(Method::POST, path, Some(body), token, Some(idempotency_key))
-            .await?
-            .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
+        self.answered(Method::POST, path, Some(body), token, Some(idempotency_key))
+            .await
     }
 
     /// The caller's families, oldest first (the personal one is first unless
@@ -373,9 +385,8 @@ impl FinanceClient {
     /// Joins the family of invite `code`; that family.
     pub async fn accept_invite(&self, token: &str, code: &str) -> Result<Family, FinanceError> {
         let path = format!("/invites/{code}/accept");
-        self.call(Method::POST, &path, None::<&()>, token, None)
-            .await?
-            .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
+        self.answered(Method::POST, &path, None::<&()>, token, None)
+            .await
     }
 
     pub async fn update_family(
@@ -386,15 +397,14 @@ impl FinanceClient {
         idempotency_key: &str,
     ) -> Result<Family, FinanceError> {
         let path = format!("/families/{family}");
-        self.call(
+        self.answered(
             Method::PATCH,
             &path,
             Some(change),
             token,
             Some(idempotency_key),
         )
-        .await?
-        .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
+        .await
     }
 
     pub async fn accounts(&self, token: &str, family: Uuid) -> Result<Vec<Account>, FinanceError> {
@@ -442,15 +452,14 @@ impl FinanceClient {
         idempotency_key: &str,
     ) -> Result<Transaction, FinanceError> {
         let path = format!("/families/{family}/transactions/{id}");
-        self.call(
+        self.answered(
             Method::PATCH,
             &path,
             Some(change),
             token,
             Some(idempotency_key),
         )
-        .await?
-        .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
+        .await
     }
 
     pub async fn create_transaction(
@@ -526,15 +535,14 @@ impl FinanceClient {
     ) -> Result<Budget, FinanceError> {
         let path = format!("/families/{family}/budgets/{budget}");
         let body = serde_json::json!({ "limit": limit });
-        self.call(
+        self.answered(
             Method::PATCH,
             &path,
             Some(&body),
             token,
             Some(idempotency_key),
         )
-        .await?
-        .ok_or_else(|| FinanceError::Unexpected(format!("empty answer from {path}")))
+        .await
     }
 
     /// The budget month `month` (`YYYY-MM`; the current one without): its
