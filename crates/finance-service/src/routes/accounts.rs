@@ -8,7 +8,7 @@ use serde_json::Value;
 use service_kit::json::JsonObject;
 use time::OffsetDateTime;
 
-use super::{FamilyPath, ItemPath, Items, Reply, WriteRequest};
+use super::{FamilyPath, ItemPath, Reply, WriteRequest};
 use crate::access::{self, Authed, Caller, Need};
 use crate::body::{self, Fields, Patch};
 use crate::db::{self, accounts};
@@ -52,19 +52,12 @@ pub async fn list(
     caller: Caller,
     path: web::Path<FamilyPath>,
 ) -> Result<HttpResponse, Error> {
-    super::read(
+    super::read_list(
         &state,
         &caller,
         &path.fid,
-        Need::Reader,
-        async |conn, scope| {
-            let items = accounts::list(conn, scope.family.id)
-                .await?
-                .into_iter()
-                .map(AccountResponse::from_row)
-                .collect::<Result<Vec<_>, _>>()?;
-            Reply::ok(&Items { items })
-        },
+        async |conn, family| accounts::list(conn, family).await,
+        AccountResponse::from_row,
     )
     .await
 }
@@ -75,18 +68,12 @@ pub async fn get(
     caller: Caller,
     path: web::Path<ItemPath>,
 ) -> Result<HttpResponse, Error> {
-    let id = access::path_id(&path.id);
-    super::read(
+    super::read_one(
         &state,
         &caller,
-        &path.fid,
-        Need::Reader,
-        async |conn, scope| {
-            let row = accounts::find(conn, scope.family.id, id?, false)
-                .await?
-                .ok_or(Error::NotFound)?;
-            Reply::ok(&AccountResponse::from_row(row)?)
-        },
+        &path,
+        async |conn, family, id| accounts::find(conn, family, id, false).await,
+        AccountResponse::from_row,
     )
     .await
 }

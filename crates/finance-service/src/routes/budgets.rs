@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::accounts::amount_field;
 use super::categories::category_field;
 use super::query::Query;
-use super::{FamilyPath, ItemPath, Items, Reply, WriteRequest};
+use super::{FamilyPath, ItemPath, Reply, WriteRequest};
 use crate::access::{self, Authed, Caller, Need};
 use crate::body::{self, Fields, Patch};
 use crate::db::{self, budgets, totals};
@@ -148,19 +148,12 @@ pub async fn list(
     caller: Caller,
     path: web::Path<FamilyPath>,
 ) -> Result<HttpResponse, Error> {
-    super::read(
+    super::read_list(
         &state,
         &caller,
         &path.fid,
-        Need::Reader,
-        async |conn, scope| {
-            let items = budgets::list(conn, scope.family.id)
-                .await?
-                .into_iter()
-                .map(BudgetResponse::from_row)
-                .collect::<Result<Vec<_>, _>>()?;
-            Reply::ok(&Items { items })
-        },
+        async |conn, family| budgets::list(conn, family).await,
+        BudgetResponse::from_row,
     )
     .await
 }
@@ -171,18 +164,12 @@ pub async fn get(
     caller: Caller,
     path: web::Path<ItemPath>,
 ) -> Result<HttpResponse, Error> {
-    let id = access::path_id(&path.id);
-    super::read(
+    super::read_one(
         &state,
         &caller,
-        &path.fid,
-        Need::Reader,
-        async |conn, scope| {
-            let row = budgets::find(conn, scope.family.id, id?)
-                .await?
-                .ok_or(Error::NotFound)?;
-            Reply::ok(&BudgetResponse::from_row(row)?)
-        },
+        &path,
+        async |conn, family, id| budgets::find(conn, family, id).await,
+        BudgetResponse::from_row,
     )
     .await
 }

@@ -7,7 +7,7 @@ use diesel_async::AsyncPgConnection;
 use serde_json::Value;
 use service_kit::json::JsonObject;
 
-use super::{FamilyPath, ItemPath, Items, Reply, WriteRequest};
+use super::{FamilyPath, ItemPath, Reply, WriteRequest};
 use crate::access::{self, Authed, Caller, Need};
 use crate::body::{self, Fields, Patch};
 use crate::db::categories::{self, Category};
@@ -21,16 +21,12 @@ pub async fn list(
     caller: Caller,
     path: web::Path<FamilyPath>,
 ) -> Result<HttpResponse, Error> {
-    super::read(
+    super::read_list(
         &state,
         &caller,
         &path.fid,
-        Need::Reader,
-        async |conn, scope| {
-            Reply::ok(&Items {
-                items: categories::list(conn, scope.family.id).await?,
-            })
-        },
+        async |conn, family| categories::list(conn, family).await,
+        Ok,
     )
     .await
 }
@@ -41,18 +37,12 @@ pub async fn get(
     caller: Caller,
     path: web::Path<ItemPath>,
 ) -> Result<HttpResponse, Error> {
-    let id = access::path_id(&path.id);
-    super::read(
+    super::read_one(
         &state,
         &caller,
-        &path.fid,
-        Need::Reader,
-        async |conn, scope| {
-            let category = categories::find(conn, scope.family.id, id?)
-                .await?
-                .ok_or(Error::NotFound)?;
-            Reply::ok(&category)
-        },
+        &path,
+        async |conn, family, id| categories::find(conn, family, id).await,
+        Ok,
     )
     .await
 }

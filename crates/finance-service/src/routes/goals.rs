@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::accounts::amount_field;
-use super::{FamilyPath, ItemPath, Items, Reply, WriteRequest};
+use super::{FamilyPath, ItemPath, Reply, WriteRequest};
 use crate::access::{self, Authed, Caller, Need};
 use crate::body::{self, Fields, Patch};
 use crate::db::{self, goals};
@@ -65,19 +65,12 @@ pub async fn list(
     caller: Caller,
     path: web::Path<FamilyPath>,
 ) -> Result<HttpResponse, Error> {
-    super::read(
+    super::read_list(
         &state,
         &caller,
         &path.fid,
-        Need::Reader,
-        async |conn, scope| {
-            let items = goals::list(conn, scope.family.id)
-                .await?
-                .into_iter()
-                .map(GoalResponse::from_row)
-                .collect::<Result<Vec<_>, _>>()?;
-            Reply::ok(&Items { items })
-        },
+        async |conn, family| goals::list(conn, family).await,
+        GoalResponse::from_row,
     )
     .await
 }
@@ -88,18 +81,12 @@ pub async fn get(
     caller: Caller,
     path: web::Path<ItemPath>,
 ) -> Result<HttpResponse, Error> {
-    let id = access::path_id(&path.id);
-    super::read(
+    super::read_one(
         &state,
         &caller,
-        &path.fid,
-        Need::Reader,
-        async |conn, scope| {
-            let row = goals::find(conn, scope.family.id, id?, false)
-                .await?
-                .ok_or(Error::NotFound)?;
-            Reply::ok(&GoalResponse::from_row(row)?)
-        },
+        &path,
+        async |conn, family, id| goals::find(conn, family, id, false).await,
+        GoalResponse::from_row,
     )
     .await
 }

@@ -31,6 +31,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method as HttpMethod, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use api_docs::{Method, Operation};
+use diesel::result::Error as DieselError;
 use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde_json::Value;
@@ -107,6 +108,68 @@ where
         })
         .await?;
     Ok(reply.into_response())
+}
+
+/// `GET` of a family's collection: every row `load` finds, each answered as
+/// `answer` makes it, as `{"items": [...]}`.
+pub async fn read_list<R, T>(
+    state: &AppState,
+    caller: &Caller,
+    family_id: &str,
+    load: impl AsyncFnOnce(&mut AsyncPgConnection, uuid::Uuid) -> Result<Vec<R>, DieselError>,
+    answer: impl Fn(R) -> Result<T, Error>,
+) -> Result<HttpResponse, Error>
+where
+    T: Serialize,
+{
+    read(
+        state,
+        caller,
+        family_id,
+        Need::Reader,
+        async |conn, scope| {
+            let items = load(conn, scope.family.id)
+                .await?
+                .into_iter()
+                .map(answer)
+                .collect::<Result<Vec<_>, _>>()?;
+            Reply::ok(&Items { items })
+        },
+    )
+    .await
+}
+
+/// `GET` of one row of a family by the path's id (one that is not a UUID, or
+/// not the family's, is 404 like one that does not exist), answered as
+/// `answer` makes it.
+pub async fn read_one<R, T>(
+    state: &AppState,
+    caller: &Caller,
+    path: &ItemPath,
+    find: impl AsyncFnOnce(
+        &mut AsyncPgConnection,
+        uuid::Uuid,
+        uuid::Uuid,
+    ) -> Result<Option<R>, DieselError>,
+    answer: impl FnOnce(R) -> Result<T, Error>,
+) -> Result<HttpResponse, Error>
+where
+    T: Serialize,
+{
+    let id = access::path_id(&path.id);
+    read(
+        state,
+        caller,
+        &path.fid,
+        Need::Reader,
+        async |conn, scope| {
+            let row = find(conn, scope.family.id, id?)
+                .await?
+                .ok_or(Error::NotFound)?;
+            Reply::ok(&answer(row)?)
+        },
+    )
+    .await
 }
 
 /// Runs a DELETE (writers) in family `family_id` in one database transaction; 204.

@@ -438,18 +438,12 @@ pub async fn get(
     caller: Caller,
     path: web::Path<ItemPath>,
 ) -> Result<HttpResponse, Error> {
-    let id = access::path_id(&path.id);
-    super::read(
+    super::read_one(
         &state,
         &caller,
-        &path.fid,
-        Need::Reader,
-        async |conn, scope| {
-            let row = transactions::find(conn, scope.family.id, id?, false)
-                .await?
-                .ok_or(Error::NotFound)?;
-            Reply::ok(&TransactionResponse::from_row(row)?)
-        },
+        &path,
+        async |conn, family, id| transactions::find(conn, family, id, false).await,
+        TransactionResponse::from_row,
     )
     .await
 }
