@@ -108,7 +108,7 @@ pub struct InFamily {
 
 /// The caller's membership of `family_id`, checked against `need`.
 pub async fn check(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     family_id: uuid::Uuid,
     user: UserId,
     need: Need,

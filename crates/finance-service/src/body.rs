@@ -69,6 +69,16 @@ impl Fields {
         self.raw(field).is_some()
     }
 
+    /// Reads a field with `parse` without recording anything: for a lookup
+    /// made before the field's turn to be checked comes.
+    pub fn peek<T>(
+        &self,
+        field: &str,
+        parse: impl FnOnce(&Value) -> Result<T, (&'static str, String)>,
+    ) -> Option<T> {
+        self.raw(field).and_then(|value| parse(value).ok())
+    }
+
     /// Reads a field with `parse`, recording its failure; `None` when absent or failing.
     pub fn optional<T>(
         &mut self,

@@ -20,6 +20,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::db::Optional;
 use crate::error::Error;
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -132,33 +133,29 @@ struct Locked {
 /// Takes the key for this transaction. `Ok(Some)`: the key was answered
 /// before, this is its answer; `Ok(None)`: the caller runs the request.
 pub async fn begin(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     user: UserId,
     family: uuid::Uuid,
     key: &Key,
     request: &Fingerprint,
 ) -> Result<Option<Stored>, Error> {
     let lock_name = format!("idempotency:{}:{family}:{}", user.0, key.0);
-    let locked: Locked =
-        db_kit::sql("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked")
-            .bind::<Text, _>(&lock_name)
-            .get_result(conn)
-            .await?;
-    // A kept answer is never changed, so it is read even without the lock.
-    let row: Option<Row> = db_kit::sql(
+    let lock = db_kit::sql("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked")
+        .bind::<Text, _>(&lock_name)
+        .get_result::<Locked>(&mut conn);
+    let lookup = db_kit::sql(
         "SELECT endpoint, fingerprint, status, body FROM idempotency_keys
          WHERE user_id = $1 AND family_id = $2 AND key = $3",
     )
     .bind::<SqlUuid, _>(user.0)
     .bind::<SqlUuid, _>(family)
     .bind::<Text, _>(&key.0)
-    .get_result(conn)
-    .await
-    .map(Some)
-    .or_else(|e| match e {
-        diesel::result::Error::NotFound => Ok(None),
-        e => Err(e),
-    })?;
+    .get_result::<Row>(&mut conn);
+    // Sent together; PostgreSQL runs the lookup after the lock is taken, in a
+    // snapshot of its own, so it sees the record of a holder that finished.
+    let (locked, row) = futures_util::future::join(lock, lookup).await;
+    let locked = locked?;
+    let row = row.optional()?;
     match row {
         None if !locked.locked => Err(Error::IdempotencyInFlight),
         None => Ok(None),
@@ -174,7 +171,7 @@ pub async fn begin(
 
 /// Keeps the answer to `key`, in the transaction of the write it answers.
 pub async fn store(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     user: UserId,
     family: uuid::Uuid,
     key: &Key,
@@ -192,7 +189,7 @@ pub async fn store(
     .bind::<Bytea, _>(&request.digest)
     .bind::<SmallInt, _>(answer.status.as_u16() as i16)
     .bind::<Bytea, _>(&answer.body)
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
     Ok(())
 }

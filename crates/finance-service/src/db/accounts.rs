@@ -36,18 +36,18 @@ pub struct Account {
 
 const COLUMNS: &str = "id, name, kind, currency, opening_balance, balance::text AS balance, tx_count, archived, created_at";
 
-pub async fn list(conn: &mut AsyncPgConnection, family: Uuid) -> Result<Vec<Account>, DieselError> {
+pub async fn list(mut conn: &AsyncPgConnection, family: Uuid) -> Result<Vec<Account>, DieselError> {
     db_kit::sql(format!(
         "SELECT {COLUMNS} FROM accounts WHERE family_id = $1 ORDER BY created_at, id"
     ))
     .bind::<SqlUuid, _>(family)
-    .load(conn)
+    .load(&mut conn)
     .await
 }
 
 /// The family's account `id`; `lock` holds its row for the transaction.
 pub async fn find(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     family: Uuid,
     id: Uuid,
     lock: bool,
@@ -58,7 +58,7 @@ pub async fn find(
     ))
     .bind::<SqlUuid, _>(family)
     .bind::<SqlUuid, _>(id)
-    .get_result(conn)
+    .get_result(&mut conn)
     .await
     .optional()
 }
@@ -124,7 +124,7 @@ pub async fn update(
 
 /// Moves an account's balance by `delta` and its transaction count by `count`.
 pub async fn apply(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: Uuid,
     delta: i128,
     count: i64,
@@ -133,7 +133,7 @@ pub async fn apply(
         .bind::<SqlUuid, _>(id)
         .bind::<Text, _>(delta.to_string())
         .bind::<BigInt, _>(count)
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }
@@ -159,26 +159,20 @@ pub async fn delete_unused(
 }
 
 /// Locks the family's accounts among `ids` (in id order, so writers never
-/// wait on each other in a circle) for the rest of the transaction: their
-/// currency and archived flag cannot change under a write that uses them,
-/// nor can they be deleted. Ids of no account of the family are passed over.
+/// wait on each other in a circle) for the rest of the transaction, and
+/// reads them: their currency and archived flag cannot change under a write
+/// that uses them, nor can they be deleted. Ids of no account of the family
+/// are passed over.
 pub async fn lock(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     family: Uuid,
     ids: &[Uuid],
-) -> Result<(), DieselError> {
-    #[derive(diesel::QueryableByName)]
-    struct Locked {
-        #[diesel(sql_type = SqlUuid)]
-        #[allow(dead_code)]
-        id: Uuid,
-    }
-    let _: Vec<Locked> = db_kit::sql(
-        "SELECT id FROM accounts WHERE family_id = $1 AND id = ANY($2) ORDER BY id FOR NO KEY UPDATE",
-    )
+) -> Result<Vec<Account>, DieselError> {
+    db_kit::sql(format!(
+        "SELECT {COLUMNS} FROM accounts WHERE family_id = $1 AND id = ANY($2) ORDER BY id FOR NO KEY UPDATE"
+    ))
     .bind::<SqlUuid, _>(family)
     .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids)
-    .load(conn)
-    .await?;
-    Ok(())
+    .load(&mut conn)
+    .await
 }

@@ -23,17 +23,17 @@ pub struct Budget {
 
 const COLUMNS: &str = "id, category_id, amount, currency, rollover";
 
-pub async fn list(conn: &mut AsyncPgConnection, family: Uuid) -> Result<Vec<Budget>, DieselError> {
+pub async fn list(mut conn: &AsyncPgConnection, family: Uuid) -> Result<Vec<Budget>, DieselError> {
     db_kit::sql(format!(
         "SELECT {COLUMNS} FROM budgets WHERE family_id = $1 ORDER BY created_at, id"
     ))
     .bind::<SqlUuid, _>(family)
-    .load(conn)
+    .load(&mut conn)
     .await
 }
 
 pub async fn find(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     family: Uuid,
     id: Uuid,
 ) -> Result<Option<Budget>, DieselError> {
@@ -42,7 +42,7 @@ pub async fn find(
     ))
     .bind::<SqlUuid, _>(family)
     .bind::<SqlUuid, _>(id)
-    .get_result(conn)
+    .get_result(&mut conn)
     .await
     .optional()
 }
@@ -51,7 +51,7 @@ pub async fn find(
 /// transaction: concurrent expenses of one budget read the month's spending
 /// one after the other, so each threshold is crossed by exactly one of them.
 pub async fn lock_for_category(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     category: Uuid,
     currency: &str,
 ) -> Result<Option<Budget>, DieselError> {
@@ -60,7 +60,7 @@ pub async fn lock_for_category(
     ))
     .bind::<SqlUuid, _>(category)
     .bind::<Text, _>(currency)
-    .get_result(conn)
+    .get_result(&mut conn)
     .await
     .optional()
 }

@@ -24,19 +24,19 @@ pub struct Category {
 const COLUMNS: &str = "id, name, kind, parent_id, archived";
 
 pub async fn list(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     family: Uuid,
 ) -> Result<Vec<Category>, DieselError> {
     db_kit::sql(format!(
         "SELECT {COLUMNS} FROM categories WHERE family_id = $1 ORDER BY kind, lower(name), id"
     ))
     .bind::<SqlUuid, _>(family)
-    .load(conn)
+    .load(&mut conn)
     .await
 }
 
 pub async fn find(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     family: Uuid,
     id: Uuid,
 ) -> Result<Option<Category>, DieselError> {
@@ -45,7 +45,7 @@ pub async fn find(
     ))
     .bind::<SqlUuid, _>(family)
     .bind::<SqlUuid, _>(id)
-    .get_result(conn)
+    .get_result(&mut conn)
     .await
     .optional()
 }

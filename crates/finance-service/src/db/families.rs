@@ -77,7 +77,7 @@ pub async fn find_for_member(
 
 /// [`find_for_member`], holding the family row as `hold` says.
 pub async fn find_holding(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     family: Uuid,
     user: UserId,
     hold: Hold,
@@ -91,7 +91,7 @@ pub async fn find_holding(
         db_kit::sql(format!("{SELECT} WHERE f.id = $1 AND m.user_id = $2{lock}"))
             .bind::<SqlUuid, _>(family)
             .bind::<SqlUuid, _>(user.0)
-            .get_result(conn)
+            .get_result(&mut conn)
             .await
             .optional()?;
     Ok(family.and_then(|f| Role::parse(&f.role).map(|role| (f, role))))

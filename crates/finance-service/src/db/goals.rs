@@ -30,17 +30,17 @@ pub struct Goal {
 
 const COLUMNS: &str = "id, name, target, currency, deadline, saved::text AS saved, created_at";
 
-pub async fn list(conn: &mut AsyncPgConnection, family: Uuid) -> Result<Vec<Goal>, DieselError> {
+pub async fn list(mut conn: &AsyncPgConnection, family: Uuid) -> Result<Vec<Goal>, DieselError> {
     db_kit::sql(format!(
         "SELECT {COLUMNS} FROM goals WHERE family_id = $1 ORDER BY created_at, id"
     ))
     .bind::<SqlUuid, _>(family)
-    .load(conn)
+    .load(&mut conn)
     .await
 }
 
 pub async fn find(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     family: Uuid,
     id: Uuid,
     lock: bool,
@@ -51,7 +51,7 @@ pub async fn find(
     ))
     .bind::<SqlUuid, _>(family)
     .bind::<SqlUuid, _>(id)
-    .get_result(conn)
+    .get_result(&mut conn)
     .await
     .optional()
 }

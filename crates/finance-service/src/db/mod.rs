@@ -14,7 +14,7 @@ pub mod totals;
 pub mod transactions;
 
 use diesel::result::Error as DieselError;
-use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/finance");
@@ -47,6 +47,20 @@ impl<T> Optional<T> for Result<T, DieselError> {
 pub fn sum(text: &str) -> Result<i128, DieselError> {
     text.parse()
         .map_err(|e| DieselError::DeserializationError(Box::new(e)))
+}
+
+/// A statement without binds or rows (`BEGIN`, `COMMIT`, `SAVEPOINT work`…),
+/// kept prepared like every other, so that it can go out in one write with
+/// the statements around it: futures made on one `&AsyncPgConnection` and
+/// polled together are sent in the order they are first polled, without
+/// waiting for each other's answers (diesel-async's pipelining). PostgreSQL
+/// still runs them one after the other, each in its own snapshot.
+pub async fn exec(
+    mut conn: &AsyncPgConnection,
+    statement: &'static str,
+) -> Result<(), DieselError> {
+    db_kit::sql(statement).execute(&mut conn).await?;
+    Ok(())
 }
 
 /// Runs `work` in a database transaction: committed when it returns `Ok`,

@@ -18,7 +18,7 @@ pub struct Delta<'a> {
 }
 
 /// Adds `delta.amount` (negative to take away) to its day's total.
-pub async fn add(conn: &mut AsyncPgConnection, delta: &Delta<'_>) -> Result<(), DieselError> {
+pub async fn add(mut conn: &AsyncPgConnection, delta: &Delta<'_>) -> Result<(), DieselError> {
     db_kit::sql(
         "INSERT INTO daily_totals (family_id, local_date, category_id, currency, total)
          VALUES ($1, $2, $3, $4, $5::numeric)
@@ -30,7 +30,7 @@ pub async fn add(conn: &mut AsyncPgConnection, delta: &Delta<'_>) -> Result<(), 
     .bind::<SqlUuid, _>(delta.category)
     .bind::<Text, _>(delta.currency)
     .bind::<Text, _>(delta.amount.to_string())
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
     Ok(())
 }
@@ -49,7 +49,7 @@ pub struct CategoryTotal {
 /// The totals of `categories` (all of the family's when empty) from `from`
 /// to `to` (local days, inclusive), per category and currency.
 pub async fn between(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     family: Uuid,
     categories: &[Uuid],
     from: time::Date,
@@ -65,7 +65,7 @@ pub async fn between(
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)
     .bind::<Array<SqlUuid>, _>(categories)
-    .load(conn)
+    .load(&mut conn)
     .await
 }
 

@@ -51,7 +51,7 @@ const COLUMNS: &str = "t.id, t.kind, t.account_id, t.to_account_id, t.amount, t.
 
 /// The family's transaction `id`, its row locked when `lock`.
 pub async fn find(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     family: Uuid,
     id: Uuid,
     lock: bool,
@@ -62,7 +62,7 @@ pub async fn find(
     ))
     .bind::<SqlUuid, _>(family)
     .bind::<SqlUuid, _>(id)
-    .get_result(conn)
+    .get_result(&mut conn)
     .await
     .optional()
 }

@@ -70,29 +70,35 @@ fn spent_of(rows: &[totals::CategoryTotal], category: Uuid, code: &str) -> Resul
         .sum()
 }
 
-/// The status of `budget` in the budget month that `day` falls in.
-pub async fn month_status(
-    conn: &mut AsyncPgConnection,
+/// The budget of `category` in `currency`, locked for the transaction (see
+/// `budgets::lock_for_category`), and its status in the budget month that
+/// `day` falls in. The lock and the two reads of the daily totals go out
+/// together; PostgreSQL runs the reads after the lock is taken, so
+/// concurrent expenses of one budget read the month one after the other.
+pub async fn locked_status(
+    conn: &AsyncPgConnection,
     family: Uuid,
-    budget: &budgets::Budget,
+    category: Uuid,
+    currency: &str,
     day: time::Date,
     start_day: u8,
-) -> Result<MonthStatus, Error> {
-    let (from, to) = dates::budget_month_of(day, start_day)
-        .ok_or_else(|| Error::internal("month out of range"))?;
-    let statuses = statuses(
-        conn,
-        family,
-        std::slice::from_ref(budget),
-        from,
-        to,
-        start_day,
+) -> Result<Option<(budgets::Budget, MonthStatus)>, Error> {
+    let out_of_range = || Error::internal("month out of range");
+    let (from, to) = dates::budget_month_of(day, start_day).ok_or_else(out_of_range)?;
+    let (prev_from, prev_to) =
+        dates::previous_budget_month(from, start_day).ok_or_else(out_of_range)?;
+    let categories = [category];
+    let (budget, now, before) = futures_util::future::join3(
+        budgets::lock_for_category(conn, category, currency),
+        totals::between(conn, family, &categories, from, to),
+        totals::between(conn, family, &categories, prev_from, prev_to),
     )
-    .await?;
-    statuses
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::internal("status missing"))
+    .await;
+    let Some(budget) = budget? else {
+        return Ok(None);
+    };
+    let status = status_of(&budget, &now?, &before?, from, to)?;
+    Ok(Some((budget, status)))
 }
 
 /// The status of each budget in the month `from`..`to`: two reads of the
@@ -124,22 +130,32 @@ async fn statuses(
     };
     budgets
         .iter()
-        .map(|budget| {
-            let limit = i128::from(budget.amount);
-            let carried_over = if budget.rollover {
-                (limit - spent_of(&before, budget.category_id, &budget.currency)?).max(0)
-            } else {
-                0
-            };
-            Ok(MonthStatus {
-                from,
-                to,
-                limit,
-                carried_over,
-                spent: spent_of(&now, budget.category_id, &budget.currency)?,
-            })
-        })
+        .map(|budget| status_of(budget, &now, &before, from, to))
         .collect()
+}
+
+/// A budget's status in the month `from`..`to` from the daily totals of the
+/// month (`now`) and of the month before (`before`, read for a rollover).
+fn status_of(
+    budget: &budgets::Budget,
+    now: &[totals::CategoryTotal],
+    before: &[totals::CategoryTotal],
+    from: time::Date,
+    to: time::Date,
+) -> Result<MonthStatus, Error> {
+    let limit = i128::from(budget.amount);
+    let carried_over = if budget.rollover {
+        (limit - spent_of(before, budget.category_id, &budget.currency)?).max(0)
+    } else {
+        0
+    };
+    Ok(MonthStatus {
+        from,
+        to,
+        limit,
+        carried_over,
+        spent: spent_of(now, budget.category_id, &budget.currency)?,
+    })
 }
 
 /// `GET /families/{fid}/budgets`.

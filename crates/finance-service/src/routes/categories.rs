@@ -58,14 +58,26 @@ pub async fn category_field(
     kind: Option<&str>,
 ) -> Result<Option<Category>, Error> {
     let Some(id) = id else { return Ok(None) };
-    match categories::find(conn, family, id).await? {
+    let found = categories::find(conn, family, id).await?;
+    Ok(checked_category(fields, field, found, kind))
+}
+
+/// The category found for a body's `field` (see [`category_field`]), when
+/// it is of `kind`; a failure is recorded on the field.
+pub fn checked_category(
+    fields: &mut Fields,
+    field: &str,
+    found: Option<Category>,
+    kind: Option<&str>,
+) -> Option<Category> {
+    match found {
         None => {
             fields.fail(
                 field,
                 codes::INVALID_VALUE,
                 "is not a category of this family",
             );
-            Ok(None)
+            None
         }
         Some(category) if kind.is_some_and(|k| k != category.kind) => {
             fields.fail(
@@ -73,9 +85,9 @@ pub async fn category_field(
                 codes::INVALID_VALUE,
                 format!("must be a category of kind {}", kind.unwrap_or_default()),
             );
-            Ok(None)
+            None
         }
-        Some(category) => Ok(Some(category)),
+        Some(category) => Some(category),
     }
 }
 

@@ -116,27 +116,51 @@ pub async fn read_list<R, T>(
     state: &AppState,
     caller: &Caller,
     family_id: &str,
-    load: impl AsyncFnOnce(&mut AsyncPgConnection, uuid::Uuid) -> Result<Vec<R>, DieselError>,
+    load: impl AsyncFnOnce(&AsyncPgConnection, uuid::Uuid) -> Result<Vec<R>, DieselError>,
     answer: impl Fn(R) -> Result<T, Error>,
 ) -> Result<HttpResponse, Error>
 where
     T: Serialize,
 {
-    read(
-        state,
-        caller,
-        family_id,
-        Need::Reader,
-        async |conn, scope| {
-            let items = load(conn, scope.family.id)
-                .await?
-                .into_iter()
-                .map(answer)
-                .collect::<Result<Vec<_>, _>>()?;
-            Reply::ok(&Items { items })
-        },
-    )
+    read_beside(state, caller, family_id, async |conn, family| {
+        let items = load(conn, family)
+            .await?
+            .into_iter()
+            .map(answer)
+            .collect::<Result<Vec<_>, _>>()?;
+        Reply::ok(&Items { items })
+    })
     .await
+}
+
+/// A read that needs only the family's id, sent beside the membership check:
+/// both statements go out in one write and come back in one round trip (see
+/// `db::exec`). Whatever `work` found is dropped unless the caller may read
+/// the family, and the check's refusal comes before any error of `work`.
+pub async fn read_beside<F>(
+    state: &AppState,
+    caller: &Caller,
+    family_id: &str,
+    work: F,
+) -> Result<HttpResponse, Error>
+where
+    F: AsyncFnOnce(&AsyncPgConnection, uuid::Uuid) -> Result<Reply, Error>,
+{
+    let family_id = access::path_id(family_id)?;
+    let reply = state
+        .db
+        .run(async |conn| {
+            let conn: &AsyncPgConnection = conn;
+            let (scope, reply) = futures_util::future::join(
+                access::check(conn, family_id, caller.user_id, Need::Reader),
+                work(conn, family_id),
+            )
+            .await;
+            scope?;
+            reply
+        })
+        .await?;
+    Ok(reply.into_response())
 }
 
 /// `GET` of one row of a family by the path's id (one that is not a UUID, or
@@ -146,29 +170,17 @@ pub async fn read_one<R, T>(
     state: &AppState,
     caller: &Caller,
     path: &ItemPath,
-    find: impl AsyncFnOnce(
-        &mut AsyncPgConnection,
-        uuid::Uuid,
-        uuid::Uuid,
-    ) -> Result<Option<R>, DieselError>,
+    find: impl AsyncFnOnce(&AsyncPgConnection, uuid::Uuid, uuid::Uuid) -> Result<Option<R>, DieselError>,
     answer: impl FnOnce(R) -> Result<T, Error>,
 ) -> Result<HttpResponse, Error>
 where
     T: Serialize,
 {
     let id = access::path_id(&path.id);
-    read(
-        state,
-        caller,
-        &path.fid,
-        Need::Reader,
-        async |conn, scope| {
-            let row = find(conn, scope.family.id, id?)
-                .await?
-                .ok_or(Error::NotFound)?;
-            Reply::ok(&answer(row)?)
-        },
-    )
+    read_beside(state, caller, &path.fid, async |conn, family| {
+        let row = find(conn, family, id?).await?.ok_or(Error::NotFound)?;
+        Reply::ok(&answer(row)?)
+    })
     .await
 }
 
@@ -227,43 +239,47 @@ where
     let outcome = state
         .db
         .run(async |conn| {
-            db::atomically(conn, async |conn| {
-                let scope = access::check(conn, family_id, user, need).await?;
-                let Some(key) = key? else {
-                    return Ok(Outcome::Fresh(work(conn, &scope).await?));
+            // One round trip opens the transaction, checks the membership, takes
+            // the key and opens the savepoint (see `db::exec`); each answer is
+            // then read in the contract's order.
+            let keyed = matches!(key, Ok(Some(_)));
+            let (began, scope, stored, saved) = {
+                let conn: &AsyncPgConnection = conn;
+                let lookup = async {
+                    match &key {
+                        Ok(Some(key)) => {
+                            idempotency::begin(conn, user, family_id, key, &fingerprint).await
+                        }
+                        _ => Ok(None),
+                    }
                 };
-                if let Some(stored) =
-                    idempotency::begin(conn, user, family_id, &key, &fingerprint).await?
-                {
-                    return Ok(Outcome::Replayed(stored));
-                }
-                let result = db::in_savepoint(conn, async |conn| work(conn, &scope).await).await;
-                match result {
-                    Ok(reply) => {
-                        let stored = Stored {
-                            status: reply.status,
-                            body: reply.body,
-                        };
-                        idempotency::store(conn, user, family_id, &key, &fingerprint, &stored)
-                            .await?;
-                        Ok(Outcome::Fresh(Reply {
-                            status: stored.status,
-                            body: stored.body,
-                        }))
+                let savepoint = async {
+                    if keyed {
+                        db::exec(conn, "SAVEPOINT work").await
+                    } else {
+                        Ok(())
                     }
-                    Err(err) if err.is_client_error() => {
-                        let stored = Stored {
-                            status: err.parts().0,
-                            body: serde_json::to_vec(&err.problem()).map_err(Error::internal)?,
-                        };
-                        idempotency::store(conn, user, family_id, &key, &fingerprint, &stored)
-                            .await?;
-                        Ok(Outcome::Refused(err))
-                    }
-                    Err(err) => Err(err),
-                }
-            })
-            .await
+                };
+                futures_util::future::join4(
+                    db::exec(conn, "BEGIN"),
+                    access::check(conn, family_id, user, need),
+                    lookup,
+                    savepoint,
+                )
+                .await
+            };
+            began?;
+            let done = match (scope, key) {
+                (Err(err), _) | (Ok(_), Err(err)) => Err(err),
+                (Ok(scope), Ok(None)) => work(conn, &scope).await.map(Done::Unkeyed),
+                (Ok(scope), Ok(Some(key))) => match (stored, saved) {
+                    (Err(err), _) => Err(err),
+                    (Ok(Some(stored)), _) => Ok(Done::Replayed(stored)),
+                    (Ok(None), Err(err)) => Err(err.into()),
+                    (Ok(None), Ok(())) => Ok(Done::Keyed(key, work(conn, &scope).await)),
+                },
+            };
+            finish(conn, done, user, family_id, &fingerprint).await
         })
         .await?;
     match outcome {
@@ -271,6 +287,81 @@ where
         Outcome::Refused(err) => Err(err),
         Outcome::Replayed(stored) => Ok(replay(stored)),
     }
+}
+
+/// Where a write's transaction stands when its work is done.
+enum Done {
+    /// Ran without a key.
+    Unkeyed(Reply),
+    /// The key's answer from before.
+    Replayed(Stored),
+    /// Ran, in the savepoint, under a key that had no answer yet.
+    Keyed(Key, Result<Reply, Error>),
+}
+
+/// Ends a write's transaction: a keyed answer (a success, or a refusal, whose
+/// work the savepoint undoes) is recorded with the key and committed in one
+/// round trip; anything else that failed is rolled back.
+async fn finish(
+    conn: &AsyncPgConnection,
+    done: Result<Done, Error>,
+    user: auth_types::UserId,
+    family_id: uuid::Uuid,
+    fingerprint: &Fingerprint,
+) -> Result<Outcome, Error> {
+    let (keep, key, result) = match done {
+        Ok(Done::Unkeyed(reply)) => {
+            db::exec(conn, "COMMIT").await?;
+            return Ok(Outcome::Fresh(reply));
+        }
+        Ok(Done::Replayed(stored)) => {
+            db::exec(conn, "ROLLBACK").await?;
+            return Ok(Outcome::Replayed(stored));
+        }
+        Ok(Done::Keyed(key, Ok(reply))) => ("RELEASE SAVEPOINT work", key, Ok(reply)),
+        Ok(Done::Keyed(key, Err(err))) if err.is_client_error() => {
+            ("ROLLBACK TO SAVEPOINT work", key, Err(err))
+        }
+        Ok(Done::Keyed(_, Err(err))) | Err(err) => {
+            // A failed rollback fails the request as the database's error, so
+            // the connection is closed rather than returned in a transaction.
+            db::exec(conn, "ROLLBACK").await?;
+            return Err(err);
+        }
+    };
+    let (stored, refused) = match result {
+        Ok(reply) => (
+            Stored {
+                status: reply.status,
+                body: reply.body,
+            },
+            None,
+        ),
+        Err(err) => (
+            Stored {
+                status: err.parts().0,
+                body: serde_json::to_vec(&err.problem()).map_err(Error::internal)?,
+            },
+            Some(err),
+        ),
+    };
+    // A COMMIT after a failed statement rolls back; the failure is the answer.
+    let (kept, recorded, committed) = futures_util::future::join3(
+        db::exec(conn, keep),
+        idempotency::store(conn, user, family_id, &key, fingerprint, &stored),
+        db::exec(conn, "COMMIT"),
+    )
+    .await;
+    kept?;
+    recorded?;
+    committed?;
+    Ok(match refused {
+        None => Outcome::Fresh(Reply {
+            status: stored.status,
+            body: stored.body,
+        }),
+        Some(err) => Outcome::Refused(err),
+    })
 }
 
 enum Outcome {

@@ -12,6 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use auth_types::problem::codes;
 use base64::Engine;
 use diesel_async::AsyncPgConnection;
+use futures_util::future::join_all;
 use money::Currency;
 use serde::Serialize;
 use serde_json::Value;
@@ -19,14 +20,14 @@ use service_kit::json::JsonObject;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::categories::category_field;
+use super::categories::{category_field, checked_category};
 use super::query::Query;
 use super::{FamilyPath, ItemPath, Reply, WriteRequest};
 use crate::access::{self, Authed, Caller, InFamily, Need};
 use crate::body::{self, Fields, Patch};
 use crate::db::accounts::{self, Account};
 use crate::db::transactions::{self, Filter, Transaction};
-use crate::db::{budgets, totals};
+use crate::db::{categories, totals};
 use crate::domain::{TransactionKind, dates};
 use crate::error::Error;
 use crate::state::AppState;
@@ -134,9 +135,10 @@ fn effect(row: &Transaction) -> Effect {
     }
 }
 
-/// Undoes `old` and applies `new` (either may be absent), locking rows in one order.
+/// Undoes `old` and applies `new` (either may be absent), locking rows in
+/// one order. The statements go out together, in that order (see `db::exec`).
 async fn apply(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     family: Uuid,
     old: Option<&Transaction>,
     new: Option<&Transaction>,
@@ -155,44 +157,51 @@ async fn apply(
             *days.entry((day, category, code)).or_default() += sign * amount;
         }
     }
-    for (account, (delta, count)) in balances {
-        if delta != 0 || count != 0 {
-            accounts::apply(conn, account, delta, count).await?;
-        }
-    }
-    for ((local_date, category, currency), amount) in days {
-        if amount != 0 {
-            let delta = totals::Delta {
-                family,
-                local_date,
-                category,
-                currency: &currency,
-                amount,
-            };
-            totals::add(conn, &delta).await?;
-        }
+    let deltas: Vec<totals::Delta> = days
+        .iter()
+        .filter(|(_, amount)| **amount != 0)
+        .map(|((local_date, category, currency), amount)| totals::Delta {
+            family,
+            local_date: *local_date,
+            category: *category,
+            currency,
+            amount: *amount,
+        })
+        .collect();
+    let (moved, added) = futures_util::future::join(
+        join_all(
+            balances
+                .into_iter()
+                .filter(|(_, (delta, count))| *delta != 0 || *count != 0)
+                .map(|(account, (delta, count))| accounts::apply(conn, account, delta, count)),
+        ),
+        join_all(deltas.iter().map(|delta| totals::add(conn, delta))),
+    )
+    .await;
+    for result in moved.into_iter().chain(added) {
+        result?;
     }
     Ok(())
 }
 
-/// The family's account named in `field`; a failure is recorded on it.
-async fn account_field(
-    conn: &mut AsyncPgConnection,
+/// The family's account named in `field`, among those `locked` (see
+/// `accounts::lock`); a failure is recorded on it.
+fn account_field(
     fields: &mut Fields,
-    family: Uuid,
     field: &str,
     id: Option<Uuid>,
+    locked: &[Account],
     must_be_open: bool,
-) -> Result<Option<Account>, Error> {
-    let Some(id) = id else { return Ok(None) };
-    match accounts::find(conn, family, id, false).await? {
+) -> Option<Account> {
+    let id = id?;
+    match locked.iter().find(|account| account.id == id) {
         None => {
             fields.fail(
                 field,
                 codes::INVALID_VALUE,
                 "is not an account of this family",
             );
-            Ok(None)
+            None
         }
         Some(account) if must_be_open && account.archived => {
             fields.fail(
@@ -200,9 +209,9 @@ async fn account_field(
                 codes::INVALID_VALUE,
                 "is archived and takes no new transactions",
             );
-            Ok(None)
+            None
         }
-        Some(account) => Ok(Some(account)),
+        Some(account) => Some(account.clone()),
     }
 }
 
@@ -260,17 +269,29 @@ pub async fn create(
                 _ => None,
             };
             let touched: Vec<Uuid> = account_id.into_iter().chain(to_peek).collect();
-            accounts::lock(conn, family, &touched).await?;
-            let account =
-                account_field(conn, &mut fields, family, "account_id", account_id, true).await?;
+            let category_peek = match kind {
+                Some(TransactionKind::Transfer) | None => None,
+                Some(_) => fields.peek("category_id", body::uuid),
+            };
+            // The accounts' lock and the category's read in one round trip.
+            let (locked, found_category) = {
+                let conn: &AsyncPgConnection = conn;
+                futures_util::future::join(accounts::lock(conn, family, &touched), async {
+                    match category_peek {
+                        Some(id) => categories::find(conn, family, id).await,
+                        None => Ok(None),
+                    }
+                })
+                .await
+            };
+            let (locked, found_category) = (locked?, found_category?);
+            let account = account_field(&mut fields, "account_id", account_id, &locked, true);
             let mut to_account = None;
             let mut category = None;
             match kind {
                 Some(TransactionKind::Transfer) => {
                     let to_id = fields.required("to_account_id", body::uuid);
-                    to_account =
-                        account_field(conn, &mut fields, family, "to_account_id", to_id, true)
-                            .await?;
+                    to_account = account_field(&mut fields, "to_account_id", to_id, &locked, true);
                     if to_id.is_some() && to_id == account_id {
                         fields.fail(
                             "to_account_id",
@@ -291,17 +312,11 @@ pub async fn create(
                     }
                 }
                 Some(kind) => {
-                    let category_id = fields.required("category_id", body::uuid);
                     let wanted = kind.category_kind().map(|k| k.as_str());
-                    category = category_field(
-                        conn,
-                        &mut fields,
-                        family,
-                        "category_id",
-                        category_id,
-                        wanted,
-                    )
-                    .await?;
+                    if fields.required("category_id", body::uuid).is_some() {
+                        category =
+                            checked_category(&mut fields, "category_id", found_category, wanted);
+                    }
                     for field in ["to_account_id", "to_amount"] {
                         if !matches!(fields.patch(field, |_| Ok(())), Patch::Absent | Patch::Null) {
                             fields.fail(field, codes::INVALID_VALUE, "only a transfer has one");
@@ -349,12 +364,19 @@ pub async fn create(
             };
             let row = transactions::insert(conn, family, &scope.family.time_zone, &written, user.0)
                 .await?;
-            apply(conn, family, None, Some(&row)).await?;
-            let budget_alerts = if kind == TransactionKind::Expense {
-                alerts(conn, scope, &row).await?
-            } else {
-                Vec::new()
-            };
+            // The balances, the day's total, then the budget's lock and month,
+            // in one round trip.
+            let (applied, budget_alerts) =
+                futures_util::future::join(apply(conn, family, None, Some(&row)), async {
+                    if kind == TransactionKind::Expense {
+                        alerts(conn, scope, &row).await
+                    } else {
+                        Ok(Vec::new())
+                    }
+                })
+                .await;
+            applied?;
+            let budget_alerts = budget_alerts?;
             Reply::created(&CreatedResponse {
                 transaction: TransactionResponse::from_row(row)?,
                 budget_alerts,
@@ -398,20 +420,25 @@ fn transfer_amount(
 /// The budget alerts of a new expense: each threshold (80, 100 percent of the
 /// month's limit with its carry) that this expense carried the month across.
 async fn alerts(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     scope: &InFamily,
     row: &Transaction,
 ) -> Result<Vec<BudgetAlert>, Error> {
     let Some(category) = row.category_id else {
         return Ok(Vec::new());
     };
-    let Some(budget) = budgets::lock_for_category(conn, category, &row.currency).await? else {
+    let Some((budget, status)) = super::budgets::locked_status(
+        conn,
+        scope.family.id,
+        category,
+        &row.currency,
+        row.local_date,
+        scope.family.start_day(),
+    )
+    .await?
+    else {
         return Ok(Vec::new());
     };
-    let start_day = scope.family.start_day();
-    let status =
-        super::budgets::month_status(conn, scope.family.id, &budget, row.local_date, start_day)
-            .await?;
     let spent_after = status.spent;
     let spent_before = spent_after - i128::from(row.amount);
     let limit = status.limit_with_carry();
@@ -505,13 +532,19 @@ pub async fn update(
                 .into_iter()
                 .flatten()
                 .collect();
-            accounts::lock(conn, family, &touched).await?;
+            let locked = accounts::lock(conn, family, &touched).await?;
             // An account the transaction already uses stays usable when archived.
             let account = match account_id {
                 Some(id) if id != old.account_id => {
-                    account_field(conn, &mut fields, family, "account_id", Some(id), true).await?
+                    account_field(&mut fields, "account_id", Some(id), &locked, true)
                 }
-                _ => accounts::find(conn, family, old.account_id, false).await?,
+                _ => account_field(
+                    &mut fields,
+                    "account_id",
+                    Some(old.account_id),
+                    &locked,
+                    false,
+                ),
             };
             let mut to_account = None;
             let mut category_id = old.category_id;
@@ -530,10 +563,11 @@ pub async fn update(
                 };
                 to_account = match to_id {
                     Some(id) if Some(id) != old.to_account_id => {
-                        account_field(conn, &mut fields, family, "to_account_id", Some(id), true)
-                            .await?
+                        account_field(&mut fields, "to_account_id", Some(id), &locked, true)
                     }
-                    Some(id) => accounts::find(conn, family, id, false).await?,
+                    Some(id) => {
+                        account_field(&mut fields, "to_account_id", Some(id), &locked, false)
+                    }
                     None => None,
                 };
                 if to_account.is_some()

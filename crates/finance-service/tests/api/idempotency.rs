@@ -143,3 +143,55 @@ async fn one_key_sent_twenty_times_at_once_records_once() {
     let list = world.get(&ann, &path).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
 }
+
+/// The key's record is read in the same round trip as the membership, but the
+/// membership and the role still answer first: a member demoted to viewer,
+/// then removed, gets 403 and 404 for a key that was answered before, not
+/// the replay or the 422 of a reused key.
+#[tokio::test]
+async fn membership_and_role_answer_before_a_keys_record() {
+    let world = world().await;
+    let (ann, bob) = (world.user("ann").await, world.user("bob").await);
+    let family = world.family(&ann, "EUR").await;
+    world.join(&ann, &family, &bob, "member").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let path = format!("/families/{family}/transactions");
+    let body =
+        json!({"kind": "expense", "account_id": account, "category_id": food, "amount": "2.50"});
+    let other =
+        json!({"kind": "expense", "account_id": account, "category_id": food, "amount": "9.00"});
+    let first = world
+        .call(&bob, Method::POST, &path, Some(body.clone()), Some("bob-1"))
+        .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+
+    let demoted = world
+        .patch(
+            &ann,
+            &format!("/families/{family}/members/{}", bob.id),
+            json!({"role": "viewer"}),
+        )
+        .await;
+    assert_eq!(demoted.status, 200, "{}", demoted.body);
+    for sent in [&body, &other] {
+        let answer = world
+            .call(&bob, Method::POST, &path, Some(sent.clone()), Some("bob-1"))
+            .await;
+        assert_eq!((answer.status.as_u16(), answer.code()), (403, "forbidden"));
+        assert!(answer.headers.get("idempotent-replayed").is_none());
+    }
+
+    let removed = world
+        .delete(&ann, &format!("/families/{family}/members/{}", bob.id))
+        .await;
+    assert_eq!(removed.status, 204);
+    for sent in [&body, &other] {
+        let answer = world
+            .call(&bob, Method::POST, &path, Some(sent.clone()), Some("bob-1"))
+            .await;
+        assert_eq!((answer.status.as_u16(), answer.code()), (404, "not_found"));
+    }
+    // Only the first request recorded anything.
+    assert_eq!(world.balance(&ann, &family, &account).await, "-2.50");
+}
