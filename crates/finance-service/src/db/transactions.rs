@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use super::Optional;
 
-#[derive(Debug, Clone, diesel::QueryableByName)]
+/// Read by name by [`find`], [`insert`] and [`update`]; by position (the
+/// fields in the order of `COLUMNS`) by [`list`], which reads 50 at a time.
+#[derive(Debug, Clone, diesel::QueryableByName, diesel::Queryable)]
 pub struct Transaction {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
@@ -44,6 +46,25 @@ pub struct Transaction {
     #[diesel(sql_type = Timestamptz)]
     pub updated_at: OffsetDateTime,
 }
+
+/// [`Transaction`]'s columns in the order of `COLUMNS` and `LIST_COLUMNS`.
+type TransactionTypes = (
+    SqlUuid,
+    Text,
+    SqlUuid,
+    Nullable<SqlUuid>,
+    BigInt,
+    Text,
+    Nullable<BigInt>,
+    Nullable<Text>,
+    Nullable<SqlUuid>,
+    Timestamptz,
+    Date,
+    Nullable<Text>,
+    SqlUuid,
+    Timestamptz,
+    Timestamptz,
+);
 
 const COLUMNS: &str = "t.id, t.kind, t.account_id, t.to_account_id, t.amount, t.currency, t.to_amount, \
      (SELECT currency FROM accounts WHERE id = t.to_account_id) AS to_currency, t.category_id, \
@@ -240,13 +261,17 @@ pub async fn list(
     // estimates sorts hundreds of thousands of rows for a large one: those
     // are planned for the values at each use (an unnamed statement).
     if filter.account_id.is_none() && filter.category_id.is_none() {
-        bind_list(db_kit::sql(text), family, filter)
+        Positional::<_, TransactionTypes>::new(bind_list(db_kit::sql(text), family, filter))
             .load(conn)
             .await
     } else {
-        bind_list(diesel::sql_query(text).into_boxed(), family, filter)
-            .load(conn)
-            .await
+        Positional::<_, TransactionTypes>::new(bind_list(
+            diesel::sql_query(text).into_boxed(),
+            family,
+            filter,
+        ))
+        .load(conn)
+        .await
     }
 }
 
@@ -314,25 +339,24 @@ fn bind_list<Q: Bind>(query: Q, family: Uuid, filter: &Filter) -> Q {
 }
 
 /// A row of the CSV export. Names are the caller's to resolve, once per
-/// download ([`export_names`]), not joined into every row.
-#[derive(Debug)]
+/// download ([`export_names`]), not joined into every row. Read by position
+/// (the fields in the order of the statement's select list), not by name.
+#[derive(Debug, diesel::Queryable)]
 pub struct ExportRow {
     pub id: Uuid,
     pub occurred_at: OffsetDateTime,
     pub local_date: time::Date,
-    pub kind: String,
+    pub kind: ShortText,
     pub account_id: Uuid,
     pub to_account_id: Option<Uuid>,
     pub category_id: Option<Uuid>,
     pub amount: i64,
-    pub currency: String,
+    pub currency: ShortText,
     pub to_amount: Option<i64>,
     pub note: Option<String>,
     pub created_by: Uuid,
 }
 
-/// [`ExportRow`]'s columns in the order of the statement's select list: read
-/// by position, not looked up by name in every row.
 type ExportTypes = (
     SqlUuid,
     Timestamptz,
@@ -348,72 +372,70 @@ type ExportTypes = (
     SqlUuid,
 );
 
-type ExportTuple = (
-    Uuid,
-    OffsetDateTime,
-    time::Date,
-    String,
-    Uuid,
-    Option<Uuid>,
-    Option<Uuid>,
-    i64,
-    String,
-    Option<i64>,
-    Option<String>,
-    Uuid,
-);
+/// A short text column (a kind, a currency code) read without an allocation
+/// of its own: a million rows are two million fewer `String`s.
+#[derive(Clone, Copy, diesel::deserialize::FromSqlRow)]
+pub struct ShortText {
+    bytes: [u8; 15],
+    len: u8,
+}
 
-impl From<ExportTuple> for ExportRow {
-    fn from(row: ExportTuple) -> Self {
-        let (
-            id,
-            occurred_at,
-            local_date,
-            kind,
-            account_id,
-            to_account_id,
-            category_id,
-            amount,
-            currency,
-            to_amount,
-            note,
-            created_by,
-        ) = row;
-        Self {
-            id,
-            occurred_at,
-            local_date,
-            kind,
-            account_id,
-            to_account_id,
-            category_id,
-            amount,
-            currency,
-            to_amount,
-            note,
-            created_by,
-        }
+impl ShortText {
+    pub fn as_str(&self) -> &str {
+        // Checked UTF-8 when read, and cut only there.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }
 }
 
-/// A [`db_kit::sql`] statement whose rows are read by position as `ST`
-/// (`sql_query` only reads by name).
-struct Positional<'f, ST>(db_kit::Prepared<'f>, std::marker::PhantomData<ST>);
+impl std::fmt::Debug for ShortText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
 
-impl<ST> diesel::query_builder::Query for Positional<'_, ST>
+impl diesel::deserialize::FromSql<Text, diesel::pg::Pg> for ShortText {
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let text = std::str::from_utf8(value.as_bytes())?;
+        let mut bytes = [0u8; 15];
+        bytes
+            .get_mut(..text.len())
+            .ok_or("a longer text than a ShortText holds")?
+            .copy_from_slice(text.as_bytes());
+        Ok(Self {
+            bytes,
+            len: text.len() as u8,
+        })
+    }
+}
+
+/// A raw SQL statement (`db_kit::sql`, or `sql_query` boxed) whose rows are
+/// read by position as `ST`: `sql_query` alone reads each column by looking
+/// its name up among the row's.
+struct Positional<Q, ST>(Q, std::marker::PhantomData<ST>);
+
+impl<Q, ST> Positional<Q, ST> {
+    fn new(query: Q) -> Self {
+        Self(query, std::marker::PhantomData)
+    }
+}
+
+impl<Q, ST> diesel::query_builder::Query for Positional<Q, ST>
 where
     ST: diesel::sql_types::SqlType,
 {
     type SqlType = ST;
 }
 
-impl<ST> diesel::query_builder::QueryId for Positional<'_, ST> {
+impl<Q, ST> diesel::query_builder::QueryId for Positional<Q, ST> {
     type QueryId = ();
-    // No static id: the cache keys it by its text, as `db_kit::sql` does.
+    // No static id: a prepared one is cached by its text, as `db_kit::sql` is.
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<ST> diesel::query_builder::QueryFragment<diesel::pg::Pg> for Positional<'_, ST> {
+impl<Q, ST> diesel::query_builder::QueryFragment<diesel::pg::Pg> for Positional<Q, ST>
+where
+    Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+{
     fn walk_ast<'b>(
         &'b self,
         pass: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
@@ -459,10 +481,7 @@ pub async fn export_page(
         .bind::<SqlUuid, _>(id)
         .bind::<Integer, _>(limit),
     };
-    let rows: Vec<ExportTuple> = Positional::<ExportTypes>(query, std::marker::PhantomData)
-        .load(conn)
-        .await?;
-    Ok(rows.into_iter().map(ExportRow::from).collect())
+    Positional::<_, ExportTypes>::new(query).load(conn).await
 }
 
 #[derive(Debug, diesel::QueryableByName)]
