@@ -525,7 +525,10 @@ mod tests {
         ] {
             let mut ours = Vec::new();
             push_date(&mut ours, date);
-            assert_eq!(String::from_utf8(ours).expect("UTF-8"), dates::format_date(date));
+            assert_eq!(
+                String::from_utf8(ours).expect("UTF-8"),
+                dates::format_date(date)
+            );
         }
     }
 }
