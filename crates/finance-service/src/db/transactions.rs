@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use super::Optional;
 
-#[derive(Debug, Clone, diesel::QueryableByName)]
+/// Read by name by [`find`], [`insert`] and [`update`]; by position (the
+/// fields in the order of `COLUMNS`) by [`list`], which reads 50 at a time.
+#[derive(Debug, Clone, diesel::QueryableByName, diesel::Queryable)]
 pub struct Transaction {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
@@ -44,6 +46,25 @@ pub struct Transaction {
     #[diesel(sql_type = Timestamptz)]
     pub updated_at: OffsetDateTime,
 }
+
+/// [`Transaction`]'s columns in the order of `COLUMNS` and `LIST_COLUMNS`.
+type TransactionTypes = (
+    SqlUuid,
+    Text,
+    SqlUuid,
+    Nullable<SqlUuid>,
+    BigInt,
+    Text,
+    Nullable<BigInt>,
+    Nullable<Text>,
+    Nullable<SqlUuid>,
+    Timestamptz,
+    Date,
+    Nullable<Text>,
+    SqlUuid,
+    Timestamptz,
+    Timestamptz,
+);
 
 const COLUMNS: &str = "t.id, t.kind, t.account_id, t.to_account_id, t.amount, t.currency, t.to_amount, \
      (SELECT currency FROM accounts WHERE id = t.to_account_id) AS to_currency, t.category_id, \
@@ -160,6 +181,70 @@ pub struct Filter {
     pub limit: i64,
 }
 
+/// The list's columns: `to_currency` is looked up only for a transfer (the
+/// only rows with a `to_account_id`), not by a subquery run on every row.
+const LIST_COLUMNS: &str = "t.id, t.kind, t.account_id, t.to_account_id, t.amount, t.currency, t.to_amount, \
+     CASE WHEN t.to_account_id IS NULL THEN NULL \
+          ELSE (SELECT currency FROM accounts WHERE id = t.to_account_id) END AS to_currency, \
+     t.category_id, t.occurred_at, t.local_date, t.note, t.created_by, t.created_at, t.updated_at";
+
+/// The text of [`list`]'s statement for the filters present in `filter`: only
+/// those are in it, each with the next `$n` in the order [`list`] binds them
+/// (`$1` the family, then account, category, kind, from, to, the cursor's two
+/// halves, and the limit last): at most 2^6 texts.
+fn list_sql(filter: &Filter) -> String {
+    use std::fmt::Write as _;
+    let mut n = 1;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    let account = filter.account_id.map(|_| next());
+    let mut conditions = String::from("t.family_id = $1");
+    if filter.category_id.is_some() {
+        let _ = write!(conditions, " AND t.category_id = ${}", next());
+    }
+    if filter.kind.is_some() {
+        let _ = write!(conditions, " AND t.kind = ${}", next());
+    }
+    // The local-day bounds, and the same bounds widened by a day either side
+    // on `occurred_at` (no time zone is further than that from UTC), so the
+    // walk of the time-ordered index stops near the period's edge.
+    if filter.from.is_some() {
+        let p = next();
+        let _ = write!(
+            conditions,
+            " AND t.local_date >= ${p} \
+              AND t.occurred_at >= ${p}::timestamp AT TIME ZONE 'UTC' - interval '1 day'"
+        );
+    }
+    if filter.to.is_some() {
+        let p = next();
+        let _ = write!(
+            conditions,
+            " AND t.local_date <= ${p} \
+              AND t.occurred_at < ${p}::timestamp AT TIME ZONE 'UTC' + interval '2 days'"
+        );
+    }
+    if filter.after.is_some() {
+        let (at, id) = (next(), next());
+        let _ = write!(conditions, " AND (t.occurred_at, t.id) < (${at}, ${id})");
+    }
+    let limit = next();
+    let order = format!("ORDER BY t.occurred_at DESC, t.id DESC LIMIT ${limit}");
+    match account {
+        // Either side of a transfer: two index walks merged.
+        Some(a) => format!(
+            "SELECT * FROM (
+                 (SELECT {LIST_COLUMNS} FROM transactions t WHERE t.account_id = ${a} AND {conditions} {order})
+                 UNION ALL
+                 (SELECT {LIST_COLUMNS} FROM transactions t WHERE t.to_account_id = ${a} AND {conditions} {order})
+             ) t ORDER BY occurred_at DESC, id DESC LIMIT ${limit}"
+        ),
+        None => format!("SELECT {LIST_COLUMNS} FROM transactions t WHERE {conditions} {order}"),
+    }
+}
+
 /// One page, newest first (ties by id, descending): a keyset walk of an index,
 /// so a page costs the same at any depth and a cursor survives inserts.
 pub async fn list(
@@ -167,77 +252,200 @@ pub async fn list(
     family: Uuid,
     filter: &Filter,
 ) -> Result<Vec<Transaction>, DieselError> {
-    // Every filter is bound; PostgreSQL plans this unnamed statement for the
-    // values given, so an absent filter costs nothing. `account_id` matches
-    // either side: two index walks merged.
-    let conditions = "t.family_id = $1
-        AND ($3::uuid IS NULL OR t.category_id = $3)
-        AND ($4::text IS NULL OR t.kind = $4)
-        AND ($5::date IS NULL OR t.local_date >= $5)
-        AND ($6::date IS NULL OR t.local_date <= $6)
-        AND ($7::timestamptz IS NULL OR (t.occurred_at, t.id) < ($7, $8::uuid))
-        AND ($5::date IS NULL OR t.occurred_at >= $5::timestamp AT TIME ZONE 'UTC' - interval '1 day')
-        AND ($6::date IS NULL OR t.occurred_at < $6::timestamp AT TIME ZONE 'UTC' + interval '2 days')";
-    let order = "ORDER BY t.occurred_at DESC, t.id DESC LIMIT $9";
-    let query = if filter.account_id.is_some() {
-        format!(
-            "SELECT * FROM (
-                 (SELECT {COLUMNS} FROM transactions t WHERE t.account_id = $2 AND {conditions} {order})
-                 UNION ALL
-                 (SELECT {COLUMNS} FROM transactions t WHERE t.to_account_id = $2 AND {conditions} {order})
-             ) t {}",
-            "ORDER BY occurred_at DESC, id DESC LIMIT $9"
-        )
+    let text = list_sql(filter);
+    // Without an account or a category the only fitting plan walks
+    // `transactions_family_order` whatever the values, so the statement is
+    // kept prepared and planned once per connection. With either, the best
+    // plan depends on how many rows that account or category has (its own
+    // index, or the family's), and a generic plan made from average
+    // estimates sorts hundreds of thousands of rows for a large one: those
+    // are planned for the values at each use (an unnamed statement).
+    if filter.account_id.is_none() && filter.category_id.is_none() {
+        Positional::<_, TransactionTypes>::new(bind_list(db_kit::sql(text), family, filter))
+            .load(conn)
+            .await
     } else {
-        format!(
-            "SELECT {COLUMNS} FROM transactions t WHERE ($2::uuid IS NULL OR TRUE) AND {conditions} {order}"
-        )
-    };
-    // Planned for the values given each time (an unnamed statement): which
-    // filters are present decides the plan.
-    diesel::sql_query(query)
-        .bind::<SqlUuid, _>(family)
-        .bind::<Nullable<SqlUuid>, _>(filter.account_id)
-        .bind::<Nullable<SqlUuid>, _>(filter.category_id)
-        .bind::<Nullable<Text>, _>(filter.kind)
-        .bind::<Nullable<Date>, _>(filter.from)
-        .bind::<Nullable<Date>, _>(filter.to)
-        .bind::<Nullable<Timestamptz>, _>(filter.after.map(|(at, _)| at))
-        .bind::<Nullable<SqlUuid>, _>(filter.after.map(|(_, id)| id))
-        .bind::<BigInt, _>(filter.limit)
+        Positional::<_, TransactionTypes>::new(bind_list(
+            diesel::sql_query(text).into_boxed(),
+            family,
+            filter,
+        ))
         .load(conn)
         .await
+    }
 }
 
-/// A row of the CSV export: names instead of ids.
-#[derive(Debug, diesel::QueryableByName)]
+/// What binds [`list`]'s parameters: a prepared or a one-use statement.
+trait Bind: Sized {
+    fn bind_param<ST, V>(self, value: V) -> Self
+    where
+        diesel::pg::Pg: diesel::sql_types::HasSqlType<ST>,
+        V: diesel::serialize::ToSql<ST, diesel::pg::Pg> + Send + 'static,
+        ST: Send + 'static;
+}
+
+impl Bind for db_kit::Prepared<'static> {
+    fn bind_param<ST, V>(self, value: V) -> Self
+    where
+        diesel::pg::Pg: diesel::sql_types::HasSqlType<ST>,
+        V: diesel::serialize::ToSql<ST, diesel::pg::Pg> + Send + 'static,
+        ST: Send + 'static,
+    {
+        self.bind::<ST, V>(value)
+    }
+}
+
+impl Bind
+    for diesel::query_builder::BoxedSqlQuery<
+        'static,
+        diesel::pg::Pg,
+        diesel::query_builder::SqlQuery,
+    >
+{
+    fn bind_param<ST, V>(self, value: V) -> Self
+    where
+        diesel::pg::Pg: diesel::sql_types::HasSqlType<ST>,
+        V: diesel::serialize::ToSql<ST, diesel::pg::Pg> + Send + 'static,
+        ST: Send + 'static,
+    {
+        self.bind::<ST, V>(value)
+    }
+}
+
+/// Binds in the order [`list_sql`] numbers them, only the filters present.
+fn bind_list<Q: Bind>(query: Q, family: Uuid, filter: &Filter) -> Q {
+    let mut query = query.bind_param::<SqlUuid, _>(family);
+    if let Some(account) = filter.account_id {
+        query = query.bind_param::<SqlUuid, _>(account);
+    }
+    if let Some(category) = filter.category_id {
+        query = query.bind_param::<SqlUuid, _>(category);
+    }
+    if let Some(kind) = filter.kind {
+        query = query.bind_param::<Text, _>(kind);
+    }
+    if let Some(from) = filter.from {
+        query = query.bind_param::<Date, _>(from);
+    }
+    if let Some(to) = filter.to {
+        query = query.bind_param::<Date, _>(to);
+    }
+    if let Some((at, id)) = filter.after {
+        query = query
+            .bind_param::<Timestamptz, _>(at)
+            .bind_param::<SqlUuid, _>(id);
+    }
+    query.bind_param::<BigInt, _>(filter.limit)
+}
+
+/// A row of the CSV export. Names are the caller's to resolve, once per
+/// download ([`export_names`]), not joined into every row. Read by position
+/// (the fields in the order of the statement's select list), not by name.
+#[derive(Debug, diesel::Queryable)]
 pub struct ExportRow {
-    #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
     pub occurred_at: OffsetDateTime,
-    #[diesel(sql_type = Date)]
     pub local_date: time::Date,
-    #[diesel(sql_type = Text)]
-    pub kind: String,
-    #[diesel(sql_type = Text)]
-    pub account: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub to_account: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub category: Option<String>,
-    #[diesel(sql_type = BigInt)]
+    pub kind: ShortText,
+    pub account_id: Uuid,
+    pub to_account_id: Option<Uuid>,
+    pub category_id: Option<Uuid>,
     pub amount: i64,
-    #[diesel(sql_type = Text)]
-    pub currency: String,
-    #[diesel(sql_type = Nullable<BigInt>)]
+    pub currency: ShortText,
     pub to_amount: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub to_currency: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub note: Option<String>,
-    #[diesel(sql_type = SqlUuid)]
     pub created_by: Uuid,
+}
+
+type ExportTypes = (
+    SqlUuid,
+    Timestamptz,
+    Date,
+    Text,
+    SqlUuid,
+    Nullable<SqlUuid>,
+    Nullable<SqlUuid>,
+    BigInt,
+    Text,
+    Nullable<BigInt>,
+    Nullable<Text>,
+    SqlUuid,
+);
+
+/// A short text column (a kind, a currency code) read without an allocation
+/// of its own: a million rows are two million fewer `String`s.
+#[derive(Clone, Copy, diesel::deserialize::FromSqlRow)]
+pub struct ShortText {
+    bytes: [u8; 15],
+    len: u8,
+}
+
+impl ShortText {
+    pub fn as_str(&self) -> &str {
+        // Checked UTF-8 when read, and cut only there.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for ShortText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl diesel::deserialize::FromSql<Text, diesel::pg::Pg> for ShortText {
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let text = std::str::from_utf8(value.as_bytes())?;
+        let mut bytes = [0u8; 15];
+        bytes
+            .get_mut(..text.len())
+            .ok_or("a longer text than a ShortText holds")?
+            .copy_from_slice(text.as_bytes());
+        Ok(Self {
+            bytes,
+            len: text.len() as u8,
+        })
+    }
+}
+
+/// A raw SQL statement (`db_kit::sql`, or `sql_query` boxed) whose rows are
+/// read by position as `ST`: `sql_query` alone reads each column by looking
+/// its name up among the row's.
+struct Positional<Q, ST>(Q, std::marker::PhantomData<ST>);
+
+impl<Q, ST> Positional<Q, ST> {
+    fn new(query: Q) -> Self {
+        Self(query, std::marker::PhantomData)
+    }
+}
+
+impl<Q, ST> diesel::query_builder::Query for Positional<Q, ST>
+where
+    ST: diesel::sql_types::SqlType,
+{
+    type SqlType = ST;
+}
+
+impl<Q, ST> diesel::query_builder::QueryId for Positional<Q, ST> {
+    type QueryId = ();
+    // No static id: a prepared one is cached by its text, as `db_kit::sql` is.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q, ST> diesel::query_builder::QueryFragment<diesel::pg::Pg> for Positional<Q, ST>
+where
+    Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        pass: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, backend: &diesel::pg::Pg) -> diesel::QueryResult<bool> {
+        self.0.is_safe_to_cache_prepared(backend)
+    }
 }
 
 /// The next `limit` rows of the export, oldest first, after `after`
@@ -250,26 +458,72 @@ pub async fn export_page(
     after: Option<(time::Date, OffsetDateTime, Uuid)>,
     limit: i32,
 ) -> Result<Vec<ExportRow>, DieselError> {
-    diesel::sql_query(
-        "SELECT t.id, t.occurred_at, t.local_date, t.kind, a.name AS account, ta.name AS to_account,
-                c.name AS category, t.amount, t.currency, t.to_amount, ta.currency AS to_currency,
-                t.note, t.created_by
-         FROM transactions t
-         JOIN accounts a ON a.id = t.account_id
-         LEFT JOIN accounts ta ON ta.id = t.to_account_id
-         LEFT JOIN categories c ON c.id = t.category_id
-         WHERE t.family_id = $1 AND t.local_date BETWEEN $2 AND $3
-           AND ($4::date IS NULL OR (t.local_date, t.occurred_at, t.id) > ($4, $5::timestamptz, $6::uuid))
-         ORDER BY t.local_date, t.occurred_at, t.id
-         LIMIT $7",
-    )
-    .bind::<SqlUuid, _>(family)
-    .bind::<Date, _>(from)
-    .bind::<Date, _>(to)
-    .bind::<Nullable<Date>, _>(after.map(|a| a.0))
-    .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.1))
-    .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.2))
-    .bind::<Integer, _>(limit)
-    .load(conn)
-    .await
+    // Two texts (the first page and the others), each kept prepared: one walk
+    // of `transactions_family_local_date` in its order whatever the values.
+    const COLUMNS: &str = "SELECT t.id, t.occurred_at, t.local_date, t.kind, t.account_id, \
+         t.to_account_id, t.category_id, t.amount, t.currency, t.to_amount, t.note, t.created_by \
+         FROM transactions t WHERE t.family_id = $1 AND t.local_date BETWEEN $2 AND $3";
+    const ORDER: &str = "ORDER BY t.local_date, t.occurred_at, t.id";
+    let query = match after {
+        None => db_kit::sql(format!("{COLUMNS} {ORDER} LIMIT $4"))
+            .bind::<SqlUuid, _>(family)
+            .bind::<Date, _>(from)
+            .bind::<Date, _>(to)
+            .bind::<Integer, _>(limit),
+        Some((date, at, id)) => db_kit::sql(format!(
+            "{COLUMNS} AND (t.local_date, t.occurred_at, t.id) > ($4, $5, $6) {ORDER} LIMIT $7"
+        ))
+        .bind::<SqlUuid, _>(family)
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to)
+        .bind::<Date, _>(date)
+        .bind::<Timestamptz, _>(at)
+        .bind::<SqlUuid, _>(id)
+        .bind::<Integer, _>(limit),
+    };
+    Positional::<_, ExportTypes>::new(query).load(conn).await
+}
+
+#[derive(Debug, diesel::QueryableByName)]
+pub struct AccountName {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub currency: String,
+}
+
+#[derive(Debug, diesel::QueryableByName)]
+pub struct CategoryName {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+}
+
+/// The names (and an account's currency) of the accounts and categories
+/// `accounts` and `categories`, for the export: read once per download.
+pub async fn export_names(
+    conn: &mut AsyncPgConnection,
+    accounts: &[Uuid],
+    categories: &[Uuid],
+) -> Result<(Vec<AccountName>, Vec<CategoryName>), DieselError> {
+    let accounts = if accounts.is_empty() {
+        Vec::new()
+    } else {
+        db_kit::sql("SELECT id, name, currency FROM accounts WHERE id = ANY($1)")
+            .bind::<diesel::sql_types::Array<SqlUuid>, _>(accounts)
+            .load(conn)
+            .await?
+    };
+    let categories = if categories.is_empty() {
+        Vec::new()
+    } else {
+        db_kit::sql("SELECT id, name FROM categories WHERE id = ANY($1)")
+            .bind::<diesel::sql_types::Array<SqlUuid>, _>(categories)
+            .load(conn)
+            .await?
+    };
+    Ok((accounts, categories))
 }

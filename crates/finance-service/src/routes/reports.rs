@@ -153,32 +153,207 @@ fn csv_writer() -> csv::Writer<Vec<u8>> {
         .from_writer(Vec::new())
 }
 
-fn csv_lines(rows: &[transactions::ExportRow]) -> Result<Vec<u8>, Error> {
-    let mut writer = csv_writer();
-    for row in rows {
-        let currency = Currency::parse(&row.currency).map_err(Error::internal)?;
-        let to_amount = match (row.to_amount, row.to_currency.as_deref()) {
-            (Some(minor), Some(code)) => {
-                money::format_amount(minor, Currency::parse(code).map_err(Error::internal)?)
+/// Appends `field` as the `csv` crate's writer (`QuoteStyle::Necessary`, CRLF
+/// records) would: quoted, inner quotes doubled, only when it holds a comma,
+/// a quote, CR or LF.
+fn push_field(out: &mut Vec<u8>, field: &[u8]) {
+    if field
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        out.push(b'"');
+        for part in field.split_inclusive(|b| *b == b'"') {
+            out.extend_from_slice(part);
+            if part.last() == Some(&b'"') {
+                out.push(b'"');
             }
-            _ => String::new(),
-        };
-        writer
-            .write_record([
-                dates::format_date(row.local_date).as_str(),
-                &row.kind,
-                &row.account,
-                row.to_account.as_deref().unwrap_or_default(),
-                row.category.as_deref().unwrap_or_default(),
-                &money::format_amount(row.amount, currency),
-                &row.currency,
-                &to_amount,
-                row.note.as_deref().unwrap_or_default(),
-                &row.created_by.to_string(),
-            ])
-            .map_err(Error::internal)?;
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(field);
     }
-    writer.into_inner().map_err(Error::internal)
+}
+
+/// Appends `minor` units with `exponent` fraction digits, as
+/// `money::format_amount` writes them, without a `String` per amount.
+fn push_amount(out: &mut Vec<u8>, minor: i64, exponent: u8) {
+    let exponent = usize::from(exponent);
+    // 19 digits of an i64, or a currency's exponent (at most 9) and one more.
+    let mut digits = [0u8; 24];
+    let mut start = digits.len();
+    let mut rest = minor.unsigned_abs();
+    // At least one digit before the separator: 5 cents are "0.05".
+    while (rest > 0 || digits.len() - start <= exponent) && start > 0 {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    if minor < 0 {
+        out.push(b'-');
+    }
+    let digits = &digits[start..];
+    let (major, fraction) = digits.split_at(digits.len() - exponent);
+    out.extend_from_slice(major);
+    if exponent > 0 {
+        out.push(b'.');
+        out.extend_from_slice(fraction);
+    }
+}
+
+/// Appends `date` as `dates::format_date` writes it.
+fn push_date(out: &mut Vec<u8>, date: time::Date) {
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        out.extend_from_slice(dates::format_date(date).as_bytes());
+        return;
+    }
+    let two = |n: u8| [b'0' + n / 10, b'0' + n % 10];
+    let year = year as u16;
+    out.extend_from_slice(&two((year / 100) as u8));
+    out.extend_from_slice(&two((year % 100) as u8));
+    out.push(b'-');
+    out.extend_from_slice(&two(u8::from(date.month())));
+    out.push(b'-');
+    out.extend_from_slice(&two(date.day()));
+}
+
+/// Hashes a UUID by folding its bytes: ids are random enough, and SipHash
+/// (the default) cost more than the rest of a row's lookups.
+#[derive(Default)]
+struct FoldHasher(u64);
+
+impl std::hash::Hasher for FoldHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(29) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IdMap<V> = HashMap<Uuid, V, std::hash::BuildHasherDefault<FoldHasher>>;
+
+/// What one download has learnt of the family's accounts, categories and
+/// currencies: names already written as CSV fields, read once, not per row.
+#[derive(Default)]
+struct Names {
+    /// An account's name as a CSV field, and its currency's code.
+    accounts: IdMap<(Vec<u8>, String)>,
+    categories: IdMap<Vec<u8>>,
+    /// Each currency's code and exponent (a download sees a handful).
+    exponents: Vec<(String, u8)>,
+}
+
+impl Names {
+    fn quoted(name: &str) -> Vec<u8> {
+        let mut field = Vec::with_capacity(name.len());
+        push_field(&mut field, name.as_bytes());
+        field
+    }
+
+    /// The accounts and categories of `rows` not yet known.
+    fn missing(&self, rows: &[transactions::ExportRow]) -> (Vec<Uuid>, Vec<Uuid>) {
+        let mut accounts = Vec::new();
+        let mut categories = Vec::new();
+        for row in rows {
+            for id in std::iter::once(row.account_id).chain(row.to_account_id) {
+                if !self.accounts.contains_key(&id) && !accounts.contains(&id) {
+                    accounts.push(id);
+                }
+            }
+            if let Some(id) = row.category_id
+                && !self.categories.contains_key(&id)
+                && !categories.contains(&id)
+            {
+                categories.push(id);
+            }
+        }
+        (accounts, categories)
+    }
+
+    fn learn(
+        &mut self,
+        accounts: Vec<transactions::AccountName>,
+        categories: Vec<transactions::CategoryName>,
+    ) {
+        for a in accounts {
+            self.accounts
+                .insert(a.id, (Self::quoted(&a.name), a.currency));
+        }
+        for c in categories {
+            self.categories.insert(c.id, Self::quoted(&c.name));
+        }
+    }
+}
+
+/// `code`'s exponent, parsed once per download.
+fn exponent(known: &mut Vec<(String, u8)>, code: &str) -> Result<u8, Error> {
+    if let Some((_, exponent)) = known.iter().find(|(c, _)| c == code) {
+        return Ok(*exponent);
+    }
+    let exponent = Currency::parse(code).map_err(Error::internal)?.exponent();
+    known.push((code.to_owned(), exponent));
+    Ok(exponent)
+}
+
+/// The CSV lines of `rows`, byte for byte what the `csv` crate's writer made
+/// of the same fields (see `push_field`). A row's account or category that
+/// `names` does not know is left out, as the join it replaces did.
+fn csv_lines(rows: &[transactions::ExportRow], names: &mut Names) -> Result<Vec<u8>, Error> {
+    let Names {
+        accounts,
+        categories,
+        exponents,
+    } = names;
+    let mut out = Vec::with_capacity(rows.len() * 128);
+    for row in rows {
+        let Some((account, _)) = accounts.get(&row.account_id) else {
+            continue;
+        };
+        let to_account = row.to_account_id.and_then(|id| accounts.get(&id));
+        push_date(&mut out, row.local_date);
+        out.push(b',');
+        push_field(&mut out, row.kind.as_str().as_bytes());
+        out.push(b',');
+        out.extend_from_slice(account);
+        out.push(b',');
+        if let Some((name, _)) = to_account {
+            out.extend_from_slice(name);
+        }
+        out.push(b',');
+        if let Some(name) = row.category_id.and_then(|id| categories.get(&id)) {
+            out.extend_from_slice(name);
+        }
+        out.push(b',');
+        push_amount(
+            &mut out,
+            row.amount,
+            exponent(exponents, row.currency.as_str())?,
+        );
+        out.push(b',');
+        push_field(&mut out, row.currency.as_str().as_bytes());
+        out.push(b',');
+        if let (Some(minor), Some((_, code))) = (row.to_amount, to_account) {
+            push_amount(&mut out, minor, exponent(exponents, code)?);
+        }
+        out.push(b',');
+        push_field(&mut out, row.note.as_deref().unwrap_or_default().as_bytes());
+        out.push(b',');
+        out.extend_from_slice(
+            row.created_by
+                .hyphenated()
+                .encode_lower(&mut uuid::Uuid::encode_buffer())
+                .as_bytes(),
+        );
+        out.extend_from_slice(b"\r\n");
+    }
+    Ok(out)
 }
 
 /// `GET /families/{fid}/reports/transactions.csv?from&to`: oldest first.
@@ -211,43 +386,53 @@ pub async fn csv(
     let state = state.into_inner();
     // Each page is its own short query, so a download never holds a
     // connection (or a snapshot) for its whole length.
-    let pages = futures_util::stream::unfold(Some(None), move |after| {
-        let state = state.clone();
-        async move {
-            let after = after?;
-            let page = state
-                .db
-                .run(async |conn| {
-                    transactions::export_page(conn, family_id, from, to, after, CSV_PAGE)
-                        .await
-                        .map_err(Error::from)
-                })
-                .await;
-            match page {
-                Err(err) => {
-                    tracing::warn!(error = %err, "CSV export cut short");
-                    Some((
-                        Err(actix_web::error::ErrorServiceUnavailable(
-                            "export interrupted",
-                        )),
-                        None,
-                    ))
-                }
-                Ok(rows) if rows.is_empty() => None,
-                Ok(rows) => {
-                    let next = (rows.len() == CSV_PAGE as usize)
-                        .then(|| rows.last().map(|r| (r.local_date, r.occurred_at, r.id)));
-                    match csv_lines(&rows) {
-                        Ok(bytes) => Some((Ok(Bytes::from(bytes)), next)),
-                        Err(err) => Some((
-                            Err(actix_web::error::ErrorInternalServerError(err.to_string())),
+    let pages =
+        futures_util::stream::unfold(Some((None, Names::default())), move |state_of_download| {
+            let state = state.clone();
+            async move {
+                let (after, mut names) = state_of_download?;
+                let page = state
+                    .db
+                    .run(async |conn| {
+                        let rows =
+                            transactions::export_page(conn, family_id, from, to, after, CSV_PAGE)
+                                .await?;
+                        // Only the first page (and one naming an account or
+                        // category made since) reads names.
+                        let (accounts, categories) = names.missing(&rows);
+                        if !accounts.is_empty() || !categories.is_empty() {
+                            let (accounts, categories) =
+                                transactions::export_names(conn, &accounts, &categories).await?;
+                            names.learn(accounts, categories);
+                        }
+                        Ok::<_, Error>(rows)
+                    })
+                    .await;
+                match page {
+                    Err(err) => {
+                        tracing::warn!(error = %err, "CSV export cut short");
+                        Some((
+                            Err(actix_web::error::ErrorServiceUnavailable(
+                                "export interrupted",
+                            )),
                             None,
-                        )),
+                        ))
+                    }
+                    Ok(rows) if rows.is_empty() => None,
+                    Ok(rows) => {
+                        let next = (rows.len() == CSV_PAGE as usize)
+                            .then(|| rows.last().map(|r| (r.local_date, r.occurred_at, r.id)));
+                        match csv_lines(&rows, &mut names) {
+                            Ok(bytes) => Some((Ok(Bytes::from(bytes)), next.map(|n| (n, names)))),
+                            Err(err) => Some((
+                                Err(actix_web::error::ErrorInternalServerError(err.to_string())),
+                                None,
+                            )),
+                        }
                     }
                 }
             }
-        }
-    });
+        });
     let body =
         futures_util::stream::once(async move { Ok::<_, actix_web::Error>(header) }).chain(pages);
     Ok(HttpResponse::Ok()
@@ -264,3 +449,86 @@ pub async fn csv(
 }
 
 use futures_util::StreamExt as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_as_the_csv_crate_quotes_them() {
+        let fields = [
+            "",
+            "plain",
+            "with, comma",
+            "say \"hi\"",
+            "\"",
+            "\"\"",
+            "line\nbreak",
+            "carriage\rreturn",
+            "crlf\r\n",
+            " spaced ",
+            "#hash",
+            "tab\there",
+            "ünïcödé, ✓",
+            "a,b\"c\nd\re",
+        ];
+        for field in fields {
+            let mut writer = csv_writer();
+            writer.write_record(["x", field, "y"]).expect("a record");
+            let expected = writer.into_inner().expect("the bytes");
+            let mut ours = b"x,".to_vec();
+            push_field(&mut ours, field.as_bytes());
+            ours.extend_from_slice(b",y\r\n");
+            assert_eq!(
+                String::from_utf8(ours).expect("UTF-8"),
+                String::from_utf8(expected).expect("UTF-8"),
+                "{field:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn amounts_and_dates_are_written_as_their_formatters_write_them() {
+        for code in ["EUR", "JPY", "BHD", "CLF"] {
+            let currency = Currency::parse(code).expect("a currency");
+            for minor in [
+                0,
+                1,
+                5,
+                9,
+                10,
+                99,
+                100,
+                1250,
+                12345,
+                -1,
+                -12_000,
+                1_000_000_000_000_000,
+                i64::MAX,
+                i64::MIN,
+            ] {
+                let mut ours = Vec::new();
+                push_amount(&mut ours, minor, currency.exponent());
+                assert_eq!(
+                    String::from_utf8(ours).expect("UTF-8"),
+                    money::format_amount(minor, currency),
+                    "{minor} {code}"
+                );
+            }
+        }
+        for date in [
+            time::macros::date!(2026 - 01 - 09),
+            time::macros::date!(2026 - 12 - 31),
+            time::macros::date!(0001 - 01 - 01),
+            time::macros::date!(9999 - 12 - 31),
+            time::macros::date!(-0001 - 06 - 15),
+        ] {
+            let mut ours = Vec::new();
+            push_date(&mut ours, date);
+            assert_eq!(
+                String::from_utf8(ours).expect("UTF-8"),
+                dates::format_date(date)
+            );
+        }
+    }
+}

@@ -152,3 +152,83 @@ async fn a_long_csv_streams_every_page() {
     assert!(lines[1].contains(",0.01,EUR,"), "{}", lines[1]);
     assert!(lines[12_001].contains(",120.01,EUR,"), "{}", lines[12_001]);
 }
+
+/// Names are written as fields like notes are: quoted when they need it, on
+/// every page, and each row with its own account's and category's.
+#[tokio::test]
+async fn the_csv_quotes_names_and_names_each_rows_account_and_category() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let mut accounts = Vec::new();
+    for name in ["Cash, \"petty\"", "Bank\nline", "Plain"] {
+        let answer = world
+            .post(
+                &ann,
+                &format!("/families/{family}/accounts"),
+                json!({"name": name, "kind": "bank", "currency": "EUR", "opening_balance": "0"}),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        accounts.push(answer.body["id"].as_str().unwrap().to_owned());
+    }
+    let answer = world
+        .post(
+            &ann,
+            &format!("/families/{family}/categories"),
+            json!({"name": "Snacks, \"late\"", "kind": "expense"}),
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let snacks = answer.body["id"].as_str().unwrap().to_owned();
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    // Past one export page, rows turning over the accounts and categories.
+    world
+        .sql(&format!(
+            "INSERT INTO transactions (id, family_id, kind, account_id, amount, currency, category_id, occurred_at, local_date, created_by)
+             SELECT gen_random_uuid(), '{family}', 'expense', (ARRAY['{}','{}','{}']::uuid[])[i % 3 + 1], i, 'EUR',
+                    (ARRAY['{snacks}','{food}']::uuid[])[i % 2 + 1],
+                    timestamptz '2026-08-01 00:00:00Z' + i * interval '1 second', date '2026-08-01', '{}'
+             FROM generate_series(1, 6001) AS i",
+            accounts[0], accounts[1], accounts[2], ann.id
+        ))
+        .await;
+    world
+        .post(&ann, &format!("/families/{family}/transactions"), json!({"kind": "transfer", "account_id": accounts[2], "to_account_id": accounts[0], "amount": "1", "occurred_at": "2026-08-02T09:00:00Z"}))
+        .await;
+    let text = world
+        .client
+        .get(world.url(&format!(
+            "/families/{family}/reports/transactions.csv?from=2026-08-01&to=2026-08-02"
+        )))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut expected = String::from(
+        "date,kind,account,to_account,category,amount,currency,to_amount,note,created_by\r\n",
+    );
+    let names = ["\"Cash, \"\"petty\"\"\"", "\"Bank\nline\"", "Plain"];
+    for i in 1..=6001 {
+        let category = if i % 2 == 0 {
+            "\"Snacks, \"\"late\"\"\""
+        } else {
+            "Groceries"
+        };
+        expected.push_str(&format!(
+            "2026-08-01,expense,{},,{category},{}.{:02},EUR,,,{}\r\n",
+            names[i % 3],
+            i / 100,
+            i % 100,
+            ann.id
+        ));
+    }
+    expected.push_str(&format!(
+        "2026-08-02,transfer,Plain,{},,1.00,EUR,,,{}\r\n",
+        names[0], ann.id
+    ));
+    assert_eq!(text, expected);
+}

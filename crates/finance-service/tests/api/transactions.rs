@@ -398,3 +398,106 @@ async fn viewers_read_but_do_not_write() {
     );
     assert_eq!(world.balance(&ann, &family, &account).await, "0.00");
 }
+
+/// Every combination of the list's filters (each its own statement) answers
+/// what filtering the whole list by hand gives, on the first page and after a
+/// cursor; each twice, as a statement kept prepared is run again.
+#[tokio::test]
+async fn each_combination_of_filters_answers_the_rows_it_selects() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let (a, b) = (
+        world.account(&ann, &family, "EUR", "0").await,
+        world.account(&ann, &family, "EUR", "0").await,
+    );
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let salary = world.category(&ann, &family, "income", "Salary").await;
+    let path = format!("/families/{family}/transactions");
+    for day in 1..=6 {
+        for (hour, body) in [
+            (
+                8,
+                json!({"kind": "expense", "account_id": a, "category_id": food, "amount": "1"}),
+            ),
+            (
+                9,
+                json!({"kind": "expense", "account_id": b, "category_id": food, "amount": "2"}),
+            ),
+            (
+                10,
+                json!({"kind": "income", "account_id": a, "category_id": salary, "amount": "3"}),
+            ),
+            (
+                11,
+                json!({"kind": "transfer", "account_id": b, "to_account_id": a, "amount": "4"}),
+            ),
+            (
+                11,
+                json!({"kind": "transfer", "account_id": a, "to_account_id": b, "amount": "5"}),
+            ),
+        ] {
+            let mut body = body;
+            body["occurred_at"] = json!(format!("2026-05-0{day}T{hour:02}:00:00Z"));
+            let answer = world.post(&ann, &path, body).await;
+            assert_eq!(answer.status, 201, "{}", answer.body);
+        }
+    }
+    let all = world.get(&ann, &format!("{path}?limit=200")).await;
+    let all = all.body["items"].as_array().unwrap().clone();
+    assert_eq!(all.len(), 30);
+    let ids = |items: &[Value]| -> Vec<String> {
+        items
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for shape in 0..32 {
+        let account = (shape & 1 != 0).then_some(&a);
+        let category = (shape & 2 != 0).then_some(&food);
+        let kind = (shape & 4 != 0).then_some("expense");
+        let from = (shape & 8 != 0).then_some("2026-05-02");
+        let to = (shape & 16 != 0).then_some("2026-05-05");
+        let expected: Vec<Value> = all
+            .iter()
+            .filter(|t| {
+                let day = &t["occurred_at"].as_str().unwrap()[..10];
+                account.is_none_or(|id| t["account_id"] == **id || t["to_account_id"] == **id)
+                    && category.is_none_or(|id| t["category_id"] == **id)
+                    && kind.is_none_or(|k| t["kind"] == k)
+                    && from.is_none_or(|f| day >= f)
+                    && to.is_none_or(|d| day <= d)
+            })
+            .cloned()
+            .collect();
+        let mut query = String::new();
+        for (name, value) in [
+            ("account_id", account.map(String::as_str)),
+            ("category_id", category.map(String::as_str)),
+            ("kind", kind),
+            ("from", from),
+            ("to", to),
+        ] {
+            if let Some(value) = value {
+                query.push_str(&format!("&{name}={value}"));
+            }
+        }
+        for _ in 0..2 {
+            let first = world.get(&ann, &format!("{path}?limit=2{query}")).await;
+            assert_eq!(first.status, 200, "{query}: {}", first.body);
+            let items = first.body["items"].as_array().unwrap();
+            assert_eq!(items, &expected[..2], "{query}");
+            let cursor = first.body["next_cursor"].as_str().unwrap();
+            let rest = world
+                .get(&ann, &format!("{path}?limit=200{query}&cursor={cursor}"))
+                .await;
+            assert_eq!(rest.status, 200, "{query}: {}", rest.body);
+            assert_eq!(
+                ids(rest.body["items"].as_array().unwrap()),
+                ids(&expected[2..]),
+                "{query}"
+            );
+            assert_eq!(rest.body["next_cursor"], Value::Null, "{query}");
+        }
+    }
+}
