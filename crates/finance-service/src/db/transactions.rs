@@ -248,7 +248,7 @@ fn list_sql(filter: &Filter) -> String {
 /// One page, newest first (ties by id, descending): a keyset walk of an index,
 /// so a page costs the same at any depth and a cursor survives inserts.
 pub async fn list(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     family: Uuid,
     filter: &Filter,
 ) -> Result<Vec<Transaction>, DieselError> {
@@ -262,7 +262,7 @@ pub async fn list(
     // are planned for the values at each use (an unnamed statement).
     if filter.account_id.is_none() && filter.category_id.is_none() {
         Positional::<_, TransactionTypes>::new(bind_list(db_kit::sql(text), family, filter))
-            .load(conn)
+            .load(&mut conn)
             .await
     } else {
         Positional::<_, TransactionTypes>::new(bind_list(
@@ -270,7 +270,7 @@ pub async fn list(
             family,
             filter,
         ))
-        .load(conn)
+        .load(&mut conn)
         .await
     }
 }

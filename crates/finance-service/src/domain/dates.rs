@@ -34,12 +34,22 @@ fn digits<T: std::str::FromStr>(text: &str) -> Option<T> {
 }
 
 pub fn format_date(date: Date) -> String {
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
+    IsoDate(date).to_string()
+}
+
+/// A date as the API writes it, `YYYY-MM-DD`, for `write!` into a buffer.
+pub struct IsoDate(pub Date);
+
+impl std::fmt::Display for IsoDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
+    }
 }
 
 /// The budget month named `year`-`month`: from its `start_day` to the day

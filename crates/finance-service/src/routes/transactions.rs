@@ -737,38 +737,32 @@ pub async fn list(
     let limit = query.integer_in("limit", 1..=200).unwrap_or(50);
     let after = query.with("cursor", "is not a cursor of this list", decode_cursor);
     let checked = query.finish();
-    super::read(
-        &state,
-        &caller,
-        &path.fid,
-        Need::Reader,
-        async |conn, scope| {
-            checked?;
-            let filter = Filter {
-                account_id,
-                category_id,
-                kind,
-                from,
-                to,
-                after,
-                // One more than asked tells whether another page follows.
-                limit: limit + 1,
-            };
-            let mut rows = transactions::list(conn, scope.family.id, &filter).await?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let next_cursor = if more {
-                rows.last().map(encode_cursor)
-            } else {
-                None
-            };
-            let items = rows
-                .into_iter()
-                .map(TransactionResponse::from_row)
-                .collect::<Result<Vec<_>, _>>()?;
-            Reply::ok(&Page { items, next_cursor })
-        },
-    )
+    super::read_beside(&state, &caller, &path.fid, async |conn, family| {
+        checked?;
+        let filter = Filter {
+            account_id,
+            category_id,
+            kind,
+            from,
+            to,
+            after,
+            // One more than asked tells whether another page follows.
+            limit: limit + 1,
+        };
+        let mut rows = transactions::list(conn, family, &filter).await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = if more {
+            rows.last().map(encode_cursor)
+        } else {
+            None
+        };
+        let items = rows
+            .into_iter()
+            .map(TransactionResponse::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Reply::ok(&Page { items, next_cursor })
+    })
     .await
 }
 

@@ -3,10 +3,15 @@
 //! the service: the transaction is committed, and the request that made it
 //! can never answer. A kill then lands exactly in the moment a crash makes
 //! the most of — written, not yet answered.
+//!
+//! The acknowledgement is recognised by its `CommandComplete` message (tag
+//! `COMMIT`), whichever protocol sent the `COMMIT` (a prepared statement's
+//! Bind and Execute carry no SQL text); everything PostgreSQL sends that
+//! connection from then on is held back with it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -14,8 +19,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// A simple-query `COMMIT` (service → PostgreSQL) and its command tag (the answer).
-const COMMIT: &[u8] = b"COMMIT\0";
+/// PostgreSQL's `CommandComplete` of a `COMMIT` that committed: type `C`, a
+/// length of 11 (itself and the tag), the tag.
+const COMMITTED: &[u8] = b"C\0\0\0\x0bCOMMIT\0";
 
 struct Shared {
     target: String,
@@ -96,43 +102,29 @@ async fn relay(inbound: TcpStream, shared: Arc<Shared>) {
     let _ = (inbound.set_nodelay(true), outbound.set_nodelay(true));
     let (mut from_service, mut to_service) = inbound.into_split();
     let (mut from_db, mut to_db) = outbound.into_split();
-    let held = AtomicBool::new(false);
     let up = async {
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = match from_service.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            // Marked before PostgreSQL sees it, so its answer is surely held.
-            if !held.load(Ordering::SeqCst)
-                && contains(&buf[..n], COMMIT)
-                && shared
-                    .armed
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |a| a.checked_sub(1))
-                    .is_ok()
-            {
-                held.store(true, Ordering::SeqCst);
-            }
-            if to_db.write_all(&buf[..n]).await.is_err() {
-                break;
-            }
-        }
+        let _ = tokio::io::copy(&mut from_service, &mut to_db).await;
         let _ = to_db.shutdown().await;
     };
     let down = async {
         let mut buf = vec![0u8; 64 * 1024];
-        let mut counted = false;
+        let mut held = false;
         loop {
             let n = match from_db.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            if held.load(Ordering::SeqCst) {
-                if !counted && contains(&buf[..n], COMMIT) {
-                    counted = true;
-                    shared.committed.send_modify(|c| *c += 1);
-                }
+            if !held
+                && contains(&buf[..n], COMMITTED)
+                && shared
+                    .armed
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |a| a.checked_sub(1))
+                    .is_ok()
+            {
+                held = true;
+                shared.committed.send_modify(|c| *c += 1);
+            }
+            if held {
                 continue;
             }
             if to_service.write_all(&buf[..n]).await.is_err() {
