@@ -69,6 +69,40 @@ pub async fn between(
     .await
 }
 
+/// What one category spent in one currency in a month (`from`..`to`) and in
+/// the month before it (`before_from` up to `from`): one walk of the
+/// category's own index, however many categories the family has.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct MonthAndBefore {
+    #[diesel(sql_type = Text)]
+    pub month: String,
+    #[diesel(sql_type = Text)]
+    pub before: String,
+}
+
+pub async fn month_and_before(
+    mut conn: &AsyncPgConnection,
+    category: Uuid,
+    currency: &str,
+    before_from: time::Date,
+    from: time::Date,
+    to: time::Date,
+) -> Result<MonthAndBefore, DieselError> {
+    db_kit::sql(
+        "SELECT coalesce(sum(total) FILTER (WHERE local_date >= $4), 0)::text AS month,
+                coalesce(sum(total) FILTER (WHERE local_date < $4), 0)::text AS before
+         FROM daily_totals
+         WHERE category_id = $1 AND currency = $2 AND local_date BETWEEN $3 AND $5",
+    )
+    .bind::<SqlUuid, _>(category)
+    .bind::<Text, _>(currency)
+    .bind::<Date, _>(before_from)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .get_result(&mut conn)
+    .await
+}
+
 /// After a family changes its time zone: every transaction's local day and
 /// the daily totals, again in the new zone (one statement each).
 pub async fn move_to_time_zone(

@@ -72,12 +72,11 @@ fn spent_of(rows: &[totals::CategoryTotal], category: Uuid, code: &str) -> Resul
 
 /// The budget of `category` in `currency`, locked for the transaction (see
 /// `budgets::lock_for_category`), and its status in the budget month that
-/// `day` falls in. The lock and the two reads of the daily totals go out
-/// together; PostgreSQL runs the reads after the lock is taken, so
+/// `day` falls in. The lock and the read of the daily totals go out
+/// together; PostgreSQL runs the read after the lock is taken, so
 /// concurrent expenses of one budget read the month one after the other.
 pub async fn locked_status(
     conn: &AsyncPgConnection,
-    family: Uuid,
     category: Uuid,
     currency: &str,
     day: time::Date,
@@ -85,19 +84,24 @@ pub async fn locked_status(
 ) -> Result<Option<(budgets::Budget, MonthStatus)>, Error> {
     let out_of_range = || Error::internal("month out of range");
     let (from, to) = dates::budget_month_of(day, start_day).ok_or_else(out_of_range)?;
-    let (prev_from, prev_to) =
+    let (before_from, _) =
         dates::previous_budget_month(from, start_day).ok_or_else(out_of_range)?;
-    let categories = [category];
-    let (budget, now, before) = futures_util::future::join3(
+    let (budget, spent) = futures_util::future::join(
         budgets::lock_for_category(conn, category, currency),
-        totals::between(conn, family, &categories, from, to),
-        totals::between(conn, family, &categories, prev_from, prev_to),
+        totals::month_and_before(conn, category, currency, before_from, from, to),
     )
     .await;
     let Some(budget) = budget? else {
         return Ok(None);
     };
-    let status = status_of(&budget, &now?, &before?, from, to)?;
+    let spent = spent?;
+    let status = status_of(
+        &budget,
+        db::sum(&spent.month)?,
+        db::sum(&spent.before)?,
+        from,
+        to,
+    );
     Ok(Some((budget, status)))
 }
 
@@ -130,32 +134,40 @@ async fn statuses(
     };
     budgets
         .iter()
-        .map(|budget| status_of(budget, &now, &before, from, to))
+        .map(|budget| {
+            Ok(status_of(
+                budget,
+                spent_of(&now, budget.category_id, &budget.currency)?,
+                spent_of(&before, budget.category_id, &budget.currency)?,
+                from,
+                to,
+            ))
+        })
         .collect()
 }
 
-/// A budget's status in the month `from`..`to` from the daily totals of the
-/// month (`now`) and of the month before (`before`, read for a rollover).
+/// A budget's status in the month `from`..`to` from what its category spent
+/// in the month and in the month before (which counts for a rollover).
 fn status_of(
     budget: &budgets::Budget,
-    now: &[totals::CategoryTotal],
-    before: &[totals::CategoryTotal],
+    spent: i128,
+    spent_before: i128,
     from: time::Date,
     to: time::Date,
-) -> Result<MonthStatus, Error> {
+) -> MonthStatus {
     let limit = i128::from(budget.amount);
     let carried_over = if budget.rollover {
-        (limit - spent_of(before, budget.category_id, &budget.currency)?).max(0)
+        (limit - spent_before).max(0)
     } else {
         0
     };
-    Ok(MonthStatus {
+    MonthStatus {
         from,
         to,
         limit,
         carried_over,
-        spent: spent_of(now, budget.category_id, &budget.currency)?,
-    })
+        spent,
+    }
 }
 
 /// `GET /families/{fid}/budgets`.

@@ -429,7 +429,6 @@ async fn alerts(
     };
     let Some((budget, status)) = super::budgets::locked_status(
         conn,
-        scope.family.id,
         category,
         &row.currency,
         row.local_date,
