@@ -12,7 +12,7 @@
 
 mod prepared;
 
-pub use prepared::{Prepared, sql};
+pub use prepared::{Prepared, sql, sql_once};
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

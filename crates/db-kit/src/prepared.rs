@@ -8,7 +8,8 @@
 //! queries. Texts must come from a fixed set (constants, or formats of
 //! constants), never from data; PostgreSQL may then plan them generically
 //! after a few uses, so a statement whose best plan depends on which optional
-//! filters are given stays with `diesel::sql_query`.
+//! filters are given is made with [`sql_once`]: the same statement, planned
+//! for its values at each use.
 
 use diesel::QueryResult;
 use diesel::pg::Pg;
@@ -18,12 +19,29 @@ use diesel::sql_types::HasSqlType;
 
 /// A statement kept prepared on each connection (see the module's documentation).
 pub fn sql<'f>(text: impl Into<String>) -> Prepared<'f> {
-    Prepared(diesel::sql_query(text).into_boxed())
+    Prepared {
+        query: diesel::sql_query(text).into_boxed(),
+        cached: true,
+    }
 }
 
-/// A raw SQL statement and its binds, cached by its text.
+/// A raw SQL statement sent unnamed, so PostgreSQL plans it for the values
+/// bound at each use and keeps nothing: for a text whose best plan depends on
+/// those values.
+pub fn sql_once<'f>(text: impl Into<String>) -> Prepared<'f> {
+    Prepared {
+        query: diesel::sql_query(text).into_boxed(),
+        cached: false,
+    }
+}
+
+/// A raw SQL statement and its binds, cached by its text (unless made by
+/// [`sql_once`]).
 #[must_use = "a statement does nothing until it is run"]
-pub struct Prepared<'f>(BoxedSqlQuery<'f, Pg, SqlQuery>);
+pub struct Prepared<'f> {
+    query: BoxedSqlQuery<'f, Pg, SqlQuery>,
+    cached: bool,
+}
 
 impl<'f> Prepared<'f> {
     /// Binds the next `$n` parameter, as `SqlQuery::bind` does.
@@ -33,7 +51,10 @@ impl<'f> Prepared<'f> {
         Value: ToSql<ST, Pg> + Send + 'f,
         ST: Send + 'f,
     {
-        Self(self.0.bind::<ST, Value>(value))
+        Self {
+            query: self.query.bind::<ST, Value>(value),
+            cached: self.cached,
+        }
     }
 }
 
@@ -49,10 +70,10 @@ impl QueryId for Prepared<'_> {
 
 impl QueryFragment<Pg> for Prepared<'_> {
     fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        self.0.walk_ast(pass)
+        self.query.walk_ast(pass)
     }
 
     fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
-        Ok(true)
+        Ok(self.cached)
     }
 }

@@ -165,35 +165,54 @@ struct Count {
     n: i64,
 }
 
-#[tokio::test]
-async fn a_statement_made_with_sql_is_prepared_once_per_connection() {
+/// Runs `text` three times on one connection, made by `statement` with the
+/// values 7, 8 and 9 bound: what each answered, and how many statements of
+/// that text the connection kept prepared after it.
+async fn three_uses(
+    text: &'static str,
+    statement: fn(&'static str) -> db_kit::Prepared<'static>,
+) -> Vec<(i64, i64)> {
     let database = TestDatabase::create("dbkit").await;
     let db = Db::new(database.url(), 1, Duration::from_secs(5)).unwrap();
-    let text = "SELECT $1::bigint AS n";
-    let counts = db
-        .run::<_, TestError, _>(async |conn| {
-            let mut counts = Vec::new();
-            for value in [7_i64, 8, 9] {
-                let row: Count = diesel_async::RunQueryDsl::get_result(
-                    db_kit::sql(text).bind::<diesel::sql_types::BigInt, _>(value),
-                    conn,
+    db.run::<_, TestError, _>(async |conn| {
+        let mut uses = Vec::new();
+        for value in [7_i64, 8, 9] {
+            let row: Count = diesel_async::RunQueryDsl::get_result(
+                statement(text).bind::<diesel::sql_types::BigInt, _>(value),
+                conn,
+            )
+            .await?;
+            let kept: Count = diesel_async::RunQueryDsl::get_result(
+                db_kit::sql(
+                    "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1",
                 )
-                .await?;
-                assert_eq!(row.n, value, "the bind reaches the statement");
-                let kept: Count = diesel_async::RunQueryDsl::get_result(
-                    db_kit::sql(
-                        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1",
-                    )
-                    .bind::<diesel::sql_types::Text, _>(text),
-                    conn,
-                )
-                .await?;
-                counts.push(kept.n);
-            }
-            Ok(counts)
-        })
-        .await
-        .unwrap();
-    // Kept by the connection after the first use, and not prepared again.
-    assert_eq!(counts, vec![1, 1, 1]);
+                .bind::<diesel::sql_types::Text, _>(text),
+                conn,
+            )
+            .await?;
+            uses.push((row.n, kept.n));
+        }
+        Ok(uses)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_statement_made_with_sql_is_prepared_once_per_connection() {
+    // The binds reach the statement; it is kept by the connection after the
+    // first use, and not prepared again.
+    assert_eq!(
+        three_uses("SELECT $1::bigint AS n", db_kit::sql).await,
+        vec![(7, 1), (8, 1), (9, 1)]
+    );
+}
+
+#[tokio::test]
+async fn a_statement_made_with_sql_once_is_never_kept() {
+    // Planned for its values at each use: nothing kept on the connection.
+    assert_eq!(
+        three_uses("SELECT $1::bigint + 1 AS n", db_kit::sql_once).await,
+        vec![(8, 0), (9, 0), (10, 0)]
+    );
 }

@@ -97,8 +97,20 @@ pub async fn update(
         .await
 }
 
+/// Takes the family's category tree for this transaction: two re-parentings
+/// that would make a cycle together (A under B, B under A) run one after the
+/// other, and the second's check (a statement after this one, so a snapshot
+/// taken after the first committed) sees the first.
+pub async fn lock_tree(conn: &mut AsyncPgConnection, family: Uuid) -> Result<(), DieselError> {
+    db_kit::sql("SELECT pg_advisory_xact_lock(hashtextextended('category-tree:' || $1::text, 0))")
+        .bind::<SqlUuid, _>(family)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Whether `ancestor` is `id` itself or above it in the tree (a new parent
-/// that would make a cycle).
+/// that would make a cycle); run after [`lock_tree`].
 pub async fn is_ancestor_or_self(
     conn: &mut AsyncPgConnection,
     id: Uuid,

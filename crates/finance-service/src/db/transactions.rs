@@ -3,7 +3,7 @@
 //! database transaction.
 
 use diesel::result::Error as DieselError;
-use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -260,82 +260,42 @@ pub async fn list(
     // index, or the family's), and a generic plan made from average
     // estimates sorts hundreds of thousands of rows for a large one: those
     // are planned for the values at each use (an unnamed statement).
-    if filter.account_id.is_none() && filter.category_id.is_none() {
-        Positional::<_, TransactionTypes>::new(bind_list(db_kit::sql(text), family, filter))
-            .load(&mut conn)
-            .await
+    let query = if filter.account_id.is_none() && filter.category_id.is_none() {
+        db_kit::sql(text)
     } else {
-        Positional::<_, TransactionTypes>::new(bind_list(
-            diesel::sql_query(text).into_boxed(),
-            family,
-            filter,
-        ))
+        db_kit::sql_once(text)
+    };
+    Positional::<_, TransactionTypes>::new(bind_list(query, family, filter))
         .load(&mut conn)
         .await
-    }
-}
-
-/// What binds [`list`]'s parameters: a prepared or a one-use statement.
-trait Bind: Sized {
-    fn bind_param<ST, V>(self, value: V) -> Self
-    where
-        diesel::pg::Pg: diesel::sql_types::HasSqlType<ST>,
-        V: diesel::serialize::ToSql<ST, diesel::pg::Pg> + Send + 'static,
-        ST: Send + 'static;
-}
-
-impl Bind for db_kit::Prepared<'static> {
-    fn bind_param<ST, V>(self, value: V) -> Self
-    where
-        diesel::pg::Pg: diesel::sql_types::HasSqlType<ST>,
-        V: diesel::serialize::ToSql<ST, diesel::pg::Pg> + Send + 'static,
-        ST: Send + 'static,
-    {
-        self.bind::<ST, V>(value)
-    }
-}
-
-impl Bind
-    for diesel::query_builder::BoxedSqlQuery<
-        'static,
-        diesel::pg::Pg,
-        diesel::query_builder::SqlQuery,
-    >
-{
-    fn bind_param<ST, V>(self, value: V) -> Self
-    where
-        diesel::pg::Pg: diesel::sql_types::HasSqlType<ST>,
-        V: diesel::serialize::ToSql<ST, diesel::pg::Pg> + Send + 'static,
-        ST: Send + 'static,
-    {
-        self.bind::<ST, V>(value)
-    }
 }
 
 /// Binds in the order [`list_sql`] numbers them, only the filters present.
-fn bind_list<Q: Bind>(query: Q, family: Uuid, filter: &Filter) -> Q {
-    let mut query = query.bind_param::<SqlUuid, _>(family);
+fn bind_list(
+    query: db_kit::Prepared<'static>,
+    family: Uuid,
+    filter: &Filter,
+) -> db_kit::Prepared<'static> {
+    let mut query = query.bind::<SqlUuid, _>(family);
     if let Some(account) = filter.account_id {
-        query = query.bind_param::<SqlUuid, _>(account);
+        query = query.bind::<SqlUuid, _>(account);
     }
     if let Some(category) = filter.category_id {
-        query = query.bind_param::<SqlUuid, _>(category);
+        query = query.bind::<SqlUuid, _>(category);
     }
     if let Some(kind) = filter.kind {
-        query = query.bind_param::<Text, _>(kind);
+        query = query.bind::<Text, _>(kind);
     }
     if let Some(from) = filter.from {
-        query = query.bind_param::<Date, _>(from);
+        query = query.bind::<Date, _>(from);
     }
     if let Some(to) = filter.to {
-        query = query.bind_param::<Date, _>(to);
+        query = query.bind::<Date, _>(to);
     }
     if let Some((at, id)) = filter.after {
-        query = query
-            .bind_param::<Timestamptz, _>(at)
-            .bind_param::<SqlUuid, _>(id);
+        query = query.bind::<Timestamptz, _>(at).bind::<SqlUuid, _>(id);
     }
-    query.bind_param::<BigInt, _>(filter.limit)
+    query.bind::<BigInt, _>(filter.limit)
 }
 
 /// A row of the CSV export. Names are the caller's to resolve, once per
@@ -448,39 +408,100 @@ where
     }
 }
 
-/// The next `limit` rows of the export, oldest first, after `after`
-/// (`(local_date, occurred_at, id)` of the last row sent).
+/// A row's place in the export's order: `(local_date, occurred_at, id)`.
+pub type ExportKey = (time::Date, OffsetDateTime, Uuid);
+
+/// The export's statement over the family's period, rows after `after` (if
+/// given) and up to `until` (if given), each bound as the next `$n` after
+/// the family and the period's two days; with `skip`, only the row after
+/// skipping that many.
+fn export_query(
+    select: &str,
+    skip: Option<i64>,
+    family: Uuid,
+    (from, to): (time::Date, time::Date),
+    after: Option<ExportKey>,
+    until: Option<ExportKey>,
+) -> db_kit::Prepared<'static> {
+    let mut text = format!(
+        "SELECT {select} FROM transactions t WHERE t.family_id = $1 AND t.local_date BETWEEN $2 AND $3"
+    );
+    let mut n = 3;
+    for (key, op) in [(after, ">"), (until, "<=")] {
+        if key.is_some() {
+            text.push_str(&format!(
+                " AND (t.local_date, t.occurred_at, t.id) {op} (${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3
+            ));
+            n += 3;
+        }
+    }
+    text.push_str(" ORDER BY t.local_date, t.occurred_at, t.id");
+    if skip.is_some() {
+        text.push_str(&format!(" OFFSET ${} LIMIT 1", n + 1));
+    }
+    // Each text is one walk of `transactions_family_local_date` in its order,
+    // whatever the values: kept prepared.
+    let mut query = db_kit::sql(text)
+        .bind::<SqlUuid, _>(family)
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to);
+    for (date, at, id) in [after, until].into_iter().flatten() {
+        query = query
+            .bind::<Date, _>(date)
+            .bind::<Timestamptz, _>(at)
+            .bind::<SqlUuid, _>(id);
+    }
+    match skip {
+        Some(skip) => query.bind::<BigInt, _>(skip),
+        None => query,
+    }
+}
+
+/// The key of the `n`th row (from 1) of the export after `after`, or `None`
+/// when fewer remain: where a page of `n` rows ends. It reads only the
+/// index, so the pages after it can be read while this one is.
+pub async fn export_boundary(
+    conn: &mut AsyncPgConnection,
+    family: Uuid,
+    period: (time::Date, time::Date),
+    after: Option<ExportKey>,
+    n: i32,
+) -> Result<Option<ExportKey>, DieselError> {
+    let query = export_query(
+        "t.local_date, t.occurred_at, t.id",
+        Some(i64::from(n.max(1) - 1)),
+        family,
+        period,
+        after,
+        None,
+    );
+    Positional::<_, (Date, Timestamptz, SqlUuid)>::new(query)
+        .load::<ExportKey>(conn)
+        .await
+        .map(|keys| keys.into_iter().next())
+}
+
+/// The export's rows after `after` up to and including `until` (the whole
+/// period's rest when `None`), oldest first.
 pub async fn export_page(
     conn: &mut AsyncPgConnection,
     family: Uuid,
-    from: time::Date,
-    to: time::Date,
-    after: Option<(time::Date, OffsetDateTime, Uuid)>,
-    limit: i32,
+    period: (time::Date, time::Date),
+    after: Option<ExportKey>,
+    until: Option<ExportKey>,
 ) -> Result<Vec<ExportRow>, DieselError> {
-    // Two texts (the first page and the others), each kept prepared: one walk
-    // of `transactions_family_local_date` in its order whatever the values.
-    const COLUMNS: &str = "SELECT t.id, t.occurred_at, t.local_date, t.kind, t.account_id, \
-         t.to_account_id, t.category_id, t.amount, t.currency, t.to_amount, t.note, t.created_by \
-         FROM transactions t WHERE t.family_id = $1 AND t.local_date BETWEEN $2 AND $3";
-    const ORDER: &str = "ORDER BY t.local_date, t.occurred_at, t.id";
-    let query = match after {
-        None => db_kit::sql(format!("{COLUMNS} {ORDER} LIMIT $4"))
-            .bind::<SqlUuid, _>(family)
-            .bind::<Date, _>(from)
-            .bind::<Date, _>(to)
-            .bind::<Integer, _>(limit),
-        Some((date, at, id)) => db_kit::sql(format!(
-            "{COLUMNS} AND (t.local_date, t.occurred_at, t.id) > ($4, $5, $6) {ORDER} LIMIT $7"
-        ))
-        .bind::<SqlUuid, _>(family)
-        .bind::<Date, _>(from)
-        .bind::<Date, _>(to)
-        .bind::<Date, _>(date)
-        .bind::<Timestamptz, _>(at)
-        .bind::<SqlUuid, _>(id)
-        .bind::<Integer, _>(limit),
-    };
+    let query = export_query(
+        "t.id, t.occurred_at, t.local_date, t.kind, t.account_id, t.to_account_id, \
+         t.category_id, t.amount, t.currency, t.to_amount, t.note, t.created_by",
+        None,
+        family,
+        period,
+        after,
+        until,
+    );
     Positional::<_, ExportTypes>::new(query).load(conn).await
 }
 

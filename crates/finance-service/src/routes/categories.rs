@@ -189,6 +189,9 @@ pub async fn update(
                         Some(&category.kind),
                     )
                     .await?;
+                    if parent.is_some() {
+                        categories::lock_tree(conn, family).await?;
+                    }
                     if parent.is_some()
                         && categories::is_ancestor_or_self(conn, category.id, parent_id).await?
                     {

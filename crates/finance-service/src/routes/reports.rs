@@ -2,6 +2,7 @@
 //! and the transactions as CSV, streamed page by page in constant memory.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -256,6 +257,98 @@ fn csv_lines(rows: &[transactions::ExportRow], names: &mut Names) -> Result<Vec<
     writer.into_inner().map_err(Error::internal)
 }
 
+/// One page of the CSV being read.
+type PageRead = actix_web::rt::task::JoinHandle<Result<Vec<transactions::ExportRow>, Error>>;
+
+/// The CSV's pages in order, each being read by a task of its own. Each page
+/// is its own short query, so a download never holds a connection (or a
+/// snapshot) for its whole length. The pages' ends are found first, from the
+/// index alone, so the next pages are read while the service writes this
+/// one: PostgreSQL works on up to three pages at once on as many connections,
+/// and a download holds at most four. One that stops ends this; a page
+/// already being read finishes and is dropped (cutting a query short would
+/// cost its connection).
+fn export_pages(state: Arc<AppState>, family: Uuid, period: (time::Date, time::Date)) -> Pages {
+    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+    let reader = state.clone();
+    actix_web::rt::spawn(async move {
+        let mut after = None;
+        loop {
+            let until = state
+                .db
+                .run(async |conn| {
+                    transactions::export_boundary(conn, family, period, after, CSV_PAGE)
+                        .await
+                        .map_err(Error::from)
+                })
+                .await;
+            let (read, next): (PageRead, _) = match until {
+                Err(err) => (actix_web::rt::spawn(async { Err(err) }), None),
+                Ok(until) => {
+                    let state = state.clone();
+                    let read = actix_web::rt::spawn(async move {
+                        state
+                            .db
+                            .run(async |conn| {
+                                transactions::export_page(conn, family, period, after, until)
+                                    .await
+                                    .map_err(Error::from)
+                            })
+                            .await
+                    });
+                    (read, until)
+                }
+            };
+            if sender.send(read).await.is_err() {
+                break;
+            }
+            match next {
+                Some(key) => after = Some(key),
+                None => break,
+            }
+        }
+    });
+    Pages {
+        state: reader,
+        receiver,
+    }
+}
+
+/// The pages of one download, and the state to read the names they need.
+struct Pages {
+    state: Arc<AppState>,
+    receiver: tokio::sync::mpsc::Receiver<PageRead>,
+}
+
+impl Pages {
+    async fn recv(&mut self) -> Option<PageRead> {
+        self.receiver.recv().await
+    }
+}
+
+/// The names of `accounts` and `categories`, for the CSV.
+async fn read_names(
+    pages: &Pages,
+    accounts: &[Uuid],
+    categories: &[Uuid],
+) -> Result<
+    (
+        Vec<transactions::AccountName>,
+        Vec<transactions::CategoryName>,
+    ),
+    Error,
+> {
+    pages
+        .state
+        .db
+        .run(async |conn| {
+            transactions::export_names(conn, accounts, categories)
+                .await
+                .map_err(Error::from)
+        })
+        .await
+}
+
 /// `GET /families/{fid}/reports/transactions.csv?from&to`: oldest first.
 pub async fn csv(
     state: web::Data<AppState>,
@@ -283,56 +376,47 @@ pub async fn csv(
     let mut header = csv_writer();
     header.write_record(CSV_HEADER).map_err(Error::internal)?;
     let header = Bytes::from(header.into_inner().map_err(Error::internal)?);
-    let state = state.into_inner();
-    // Each page is its own short query, so a download never holds a
-    // connection (or a snapshot) for its whole length.
-    let pages =
-        futures_util::stream::unfold(Some((None, Names::default())), move |state_of_download| {
-            let state = state.clone();
-            async move {
-                let (after, mut names) = state_of_download?;
-                let page = state
-                    .db
-                    .run(async |conn| {
-                        let rows =
-                            transactions::export_page(conn, family_id, from, to, after, CSV_PAGE)
-                                .await?;
-                        // Only the first page (and one naming an account or
-                        // category made since) reads names.
-                        let (accounts, categories) = names.missing(&rows);
-                        if !accounts.is_empty() || !categories.is_empty() {
-                            let (accounts, categories) =
-                                transactions::export_names(conn, &accounts, &categories).await?;
-                            names.learn(accounts, categories)?;
-                        }
-                        Ok::<_, Error>(rows)
-                    })
-                    .await;
-                match page {
-                    Err(err) => {
-                        tracing::warn!(error = %err, "CSV export cut short");
-                        Some((
-                            Err(actix_web::error::ErrorServiceUnavailable(
-                                "export interrupted",
-                            )),
-                            None,
-                        ))
-                    }
-                    Ok(rows) if rows.is_empty() => None,
-                    Ok(rows) => {
-                        let next = (rows.len() == CSV_PAGE as usize)
-                            .then(|| rows.last().map(|r| (r.local_date, r.occurred_at, r.id)));
-                        match csv_lines(&rows, &mut names) {
-                            Ok(bytes) => Some((Ok(Bytes::from(bytes)), next.map(|n| (n, names)))),
-                            Err(err) => Some((
-                                Err(actix_web::error::ErrorInternalServerError(err.to_string())),
-                                None,
-                            )),
-                        }
-                    }
+    let pages = export_pages(state.into_inner(), family_id, (from, to));
+    let pages = futures_util::stream::unfold(Some((pages, Names::default())), |download| async {
+        let (mut pages, mut names) = download?;
+        loop {
+            // `None`: every page was sent.
+            let read = pages.recv().await?;
+            let lines = async {
+                let rows = read.await.map_err(Error::internal)??;
+                // Only the first page (and one naming an account or category
+                // made since) reads names.
+                let (accounts, categories) = names.missing(&rows);
+                if !accounts.is_empty() || !categories.is_empty() {
+                    let (accounts, categories) = read_names(&pages, &accounts, &categories).await?;
+                    names.learn(accounts, categories)?;
                 }
+                // Writing 5,000 rows is CPU work: off the executor, which
+                // meanwhile takes the next pages from PostgreSQL.
+                let (lines, names) = actix_web::rt::task::spawn_blocking(move || {
+                    let lines = csv_lines(&rows, &mut names);
+                    (lines, names)
+                })
+                .await
+                .map_err(Error::internal)?;
+                Ok::<_, Error>((lines?, names))
+            };
+            match lines.await {
+                Err(err) => {
+                    tracing::warn!(error = %err, "CSV export cut short");
+                    return Some((
+                        Err(actix_web::error::ErrorServiceUnavailable(
+                            "export interrupted",
+                        )),
+                        None,
+                    ));
+                }
+                // An empty chunk would end the response: go on to the next page.
+                Ok((lines, kept)) if lines.is_empty() => names = kept,
+                Ok((lines, kept)) => return Some((Ok(Bytes::from(lines)), Some((pages, kept)))),
             }
-        });
+        }
+    });
     let body =
         futures_util::stream::once(async move { Ok::<_, actix_web::Error>(header) }).chain(pages);
     Ok(HttpResponse::Ok()

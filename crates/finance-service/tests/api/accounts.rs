@@ -273,3 +273,51 @@ async fn deleting_a_category_while_it_is_being_used_is_never_a_500() {
         }
     }
 }
+
+/// A under B and B under A, sent at once: one may pass, never both (a cycle
+/// no single check would see), however the two interleave.
+#[tokio::test]
+async fn two_reparentings_at_once_never_make_a_cycle() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let categories = format!("/families/{family}/categories");
+    let mut ids = Vec::new();
+    for name in ["Aa", "Bb"] {
+        let answer = world
+            .post(&ann, &categories, json!({"name": name, "kind": "expense"}))
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        ids.push(answer.body["id"].as_str().unwrap().to_owned());
+    }
+    let (a, b) = (&ids[0], &ids[1]);
+    for round in 0..20 {
+        let (first, second) = futures_util::future::join(
+            world.patch(&ann, &format!("{categories}/{a}"), json!({"parent_id": b})),
+            world.patch(&ann, &format!("{categories}/{b}"), json!({"parent_id": a})),
+        )
+        .await;
+        let passed = [&first, &second]
+            .iter()
+            .filter(|answer| answer.status == 200)
+            .count();
+        assert_eq!(passed, 1, "round {round}: {} / {}", first.body, second.body);
+        for refused in [&first, &second]
+            .iter()
+            .filter(|answer| answer.status != 200)
+        {
+            refused.assert_field("parent_id", "invalid_value");
+        }
+        // Both back to the top for the next round.
+        for id in [a, b] {
+            let answer = world
+                .patch(
+                    &ann,
+                    &format!("{categories}/{id}"),
+                    json!({"parent_id": null}),
+                )
+                .await;
+            assert_eq!(answer.status, 200, "{}", answer.body);
+        }
+    }
+}

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::world;
+use crate::helpers::{User, World, world};
 
 #[tokio::test]
 async fn the_summary_sums_per_currency_and_category() {
@@ -125,32 +125,52 @@ async fn a_long_csv_streams_every_page() {
     let family = world.family(&ann, "EUR").await;
     let account = world.account(&ann, &family, "EUR", "0").await;
     let food = world.category(&ann, &family, "expense", "Groceries").await;
-    // More rows than one page of the export, written directly.
-    world
-        .sql(&format!(
-            "INSERT INTO transactions (id, family_id, kind, account_id, amount, currency, category_id, occurred_at, local_date, created_by)
-             SELECT gen_random_uuid(), '{family}', 'expense', '{account}', i, 'EUR', '{food}',
-                    timestamptz '2026-08-01 00:00:00Z' + i * interval '1 second', date '2026-08-01', '{}'
-             FROM generate_series(1, 12001) AS i",
-            ann.id
-        ))
-        .await;
-    let text = world
-        .client
-        .get(world.url(&format!(
-            "/families/{family}/reports/transactions.csv?from=2026-08-01&to=2026-08-01"
-        )))
-        .bearer_auth(&ann.token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // More rows than one page of the export.
+    many_expenses(&world, &ann, &family, &[&account], &[&food], 12_001, 1).await;
+    let text = download(&world, &ann, &family, "2026-08-01", "2026-08-01").await;
     let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 12_002);
     assert!(lines[1].contains(",0.01,EUR,"), "{}", lines[1]);
     assert!(lines[12_001].contains(",120.01,EUR,"), "{}", lines[12_001]);
+}
+
+/// Pages end where the index says the 5,000th row is: a period of exactly
+/// two pages, and an empty one, still give each row once, in order.
+#[tokio::test]
+async fn a_csv_of_whole_pages_has_each_row_once() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    // Two rows share each instant: the id orders them.
+    many_expenses(&world, &ann, &family, &[&account], &[&food], 10_000, 2).await;
+    let text = download(&world, &ann, &family, "2026-08-01", "2026-08-01").await;
+    let lines: Vec<&str> = text
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .skip(1)
+        .collect();
+    let mut amounts: Vec<u32> = lines
+        .iter()
+        .map(|line| {
+            let amount = line.split(',').nth(5).unwrap().replace('.', "");
+            amount.parse().unwrap()
+        })
+        .collect();
+    assert_eq!(amounts.len(), 10_000);
+    // Oldest first: the instants never go back.
+    assert!(
+        amounts.windows(2).all(|w| w[0] / 2 <= w[1] / 2),
+        "out of order"
+    );
+    amounts.sort_unstable();
+    assert_eq!(amounts, (1..=10_000).collect::<Vec<u32>>());
+    let empty = download(&world, &ann, &family, "2026-07-01", "2026-07-31").await;
+    assert_eq!(
+        empty,
+        "date,kind,account,to_account,category,amount,currency,to_amount,note,created_by\r\n"
+    );
 }
 
 /// Names are written as fields like notes are: quoted when they need it, on
@@ -183,31 +203,12 @@ async fn the_csv_quotes_names_and_names_each_rows_account_and_category() {
     let snacks = answer.body["id"].as_str().unwrap().to_owned();
     let food = world.category(&ann, &family, "expense", "Groceries").await;
     // Past one export page, rows turning over the accounts and categories.
-    world
-        .sql(&format!(
-            "INSERT INTO transactions (id, family_id, kind, account_id, amount, currency, category_id, occurred_at, local_date, created_by)
-             SELECT gen_random_uuid(), '{family}', 'expense', (ARRAY['{}','{}','{}']::uuid[])[i % 3 + 1], i, 'EUR',
-                    (ARRAY['{snacks}','{food}']::uuid[])[i % 2 + 1],
-                    timestamptz '2026-08-01 00:00:00Z' + i * interval '1 second', date '2026-08-01', '{}'
-             FROM generate_series(1, 6001) AS i",
-            accounts[0], accounts[1], accounts[2], ann.id
-        ))
-        .await;
+    let ids: Vec<&str> = accounts.iter().map(String::as_str).collect();
+    many_expenses(&world, &ann, &family, &ids, &[&snacks, &food], 6001, 1).await;
     world
         .post(&ann, &format!("/families/{family}/transactions"), json!({"kind": "transfer", "account_id": accounts[2], "to_account_id": accounts[0], "amount": "1", "occurred_at": "2026-08-02T09:00:00Z"}))
         .await;
-    let text = world
-        .client
-        .get(world.url(&format!(
-            "/families/{family}/reports/transactions.csv?from=2026-08-01&to=2026-08-02"
-        )))
-        .bearer_auth(&ann.token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = download(&world, &ann, &family, "2026-08-01", "2026-08-02").await;
     let mut expected = String::from(
         "date,kind,account,to_account,category,amount,currency,to_amount,note,created_by\r\n",
     );
@@ -231,4 +232,56 @@ async fn the_csv_quotes_names_and_names_each_rows_account_and_category() {
         names[0], ann.id
     ));
     assert_eq!(text, expected);
+}
+
+/// The CSV of `family` from `from` to `to`, as `user` downloads it.
+async fn download(world: &World, user: &User, family: &str, from: &str, to: &str) -> String {
+    world
+        .client
+        .get(world.url(&format!(
+            "/families/{family}/reports/transactions.csv?from={from}&to={to}"
+        )))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// `count` expenses of 0.01, 0.02, … on 2026-08-01 (UTC), written directly
+/// (more than the API would take in a test's time), turning over `accounts`
+/// and `categories`. The `i`th happens `i / per_second` seconds after midnight.
+async fn many_expenses(
+    world: &World,
+    user: &User,
+    family: &str,
+    accounts: &[&str],
+    categories: &[&str],
+    count: u32,
+    per_second: u32,
+) {
+    let list = |ids: &[&str]| {
+        ids.iter()
+            .map(|id| format!("'{id}'"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    world
+        .sql(&format!(
+            "INSERT INTO transactions (id, family_id, kind, account_id, amount, currency, category_id, occurred_at, local_date, created_by)
+             SELECT gen_random_uuid(), '{family}', 'expense',
+                    (ARRAY[{accounts}]::uuid[])[i % {a} + 1], i, 'EUR',
+                    (ARRAY[{categories}]::uuid[])[i % {c} + 1],
+                    timestamptz '2026-08-01 00:00:00Z' + (i / {per_second}) * interval '1 second',
+                    date '2026-08-01', '{user}'
+             FROM generate_series(1, {count}) AS i",
+            accounts = list(accounts),
+            categories = list(categories),
+            a = accounts.len(),
+            c = categories.len(),
+            user = user.id,
+        ))
+        .await;
 }
