@@ -6,6 +6,7 @@ use std::sync::{Mutex, PoisonError};
 use auth_types::UserId;
 use db_kit::Db;
 use session_guard::AccessGuard;
+use tokio::sync::Semaphore;
 
 use crate::config::Settings;
 use crate::profiles::Profiles;
@@ -18,6 +19,9 @@ pub struct AppState {
     /// Users whose personal family is known to exist, so their later requests
     /// skip that check (see [`crate::access::Caller`]).
     known_users: Mutex<HashSet<UserId>>,
+    /// CSV pages being read ahead, across every download: a quarter of the
+    /// database pool at most, so downloads never starve the other requests.
+    pub export_reads: Semaphore,
 }
 
 /// Past this many remembered users the set starts afresh: a forgotten user
@@ -30,6 +34,7 @@ impl AppState {
             db,
             guard,
             profiles,
+            export_reads: Semaphore::new((settings.db_pool_size / 4).max(1)),
             settings,
             known_users: Mutex::new(HashSet::new()),
         }

@@ -264,8 +264,9 @@ type PageRead = actix_web::rt::task::JoinHandle<Result<Vec<transactions::ExportR
 /// is its own short query, so a download never holds a connection (or a
 /// snapshot) for its whole length. The pages' ends are found first, from the
 /// index alone, so the next pages are read while the service writes this
-/// one: PostgreSQL works on up to three pages at once on as many connections,
-/// and a download holds at most four. One that stops ends this; a page
+/// one: PostgreSQL works on up to three pages at once on as many connections
+/// (fewer while other downloads hold `AppState::export_reads`), and a
+/// download holds at most four. One that stops ends this; a page
 /// already being read finishes and is dropped (cutting a query short would
 /// cost its connection).
 fn export_pages(state: Arc<AppState>, family: Uuid, period: (time::Date, time::Date)) -> Pages {
@@ -287,6 +288,12 @@ fn export_pages(state: Arc<AppState>, family: Uuid, period: (time::Date, time::D
                 Ok(until) => {
                     let state = state.clone();
                     let read = actix_web::rt::spawn(async move {
+                        // Never closed: the semaphore lives as long as the state.
+                        let _permit = state
+                            .export_reads
+                            .acquire()
+                            .await
+                            .map_err(Error::internal)?;
                         state
                             .db
                             .run(async |conn| {
