@@ -10,6 +10,11 @@
 //! (concurrent retries of a finished request all get its answer). 4xx
 //! answers are kept too; a 5xx rolls everything back, so the key is free
 //! again.
+//!
+//! An answer can hold a secret (a new invite's code, whose table keeps only
+//! its hash), so what is stored is of no use without the key itself: the
+//! key's SHA-256, never the key, and the answer sealed (AES-256-GCM) with a
+//! key derived from the Idempotency-Key, the user and the family.
 
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
@@ -17,6 +22,7 @@ use auth_types::UserId;
 use auth_types::problem::codes;
 use diesel::sql_types::{Bool, Bytea, SmallInt, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -52,6 +58,74 @@ impl Key {
     pub fn parse(text: &str) -> Option<Self> {
         let ok = (1..=255).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic());
         ok.then(|| Self(text.to_owned()))
+    }
+}
+
+impl Key {
+    /// What the database keeps of the key: its SHA-256, so a reader of the
+    /// table cannot open the answers (see [`Seal`]).
+    fn stored(&self) -> String {
+        format!("sha256:{}", hex::encode(Sha256::digest(self.0.as_bytes())))
+    }
+}
+
+/// Seals a kept answer with a key derived from the Idempotency-Key as sent,
+/// the user and the family, none of which the table holds in the clear: only
+/// a retry of the request can open it. A random nonce each time, stored
+/// before the sealed bytes.
+struct Seal {
+    key: LessSafeKey,
+    aad: [u8; 32],
+}
+
+impl Seal {
+    fn new(user: UserId, family: uuid::Uuid, key: &Key) -> Self {
+        let mut derived = Sha256::new();
+        derived.update(b"finance-service idempotency answer v1\0");
+        derived.update(user.0.as_bytes());
+        derived.update(family.as_bytes());
+        derived.update(key.0.as_bytes());
+        let mut aad = [0u8; 32];
+        aad[..16].copy_from_slice(user.0.as_bytes());
+        aad[16..].copy_from_slice(family.as_bytes());
+        let unbound = UnboundKey::new(&AES_256_GCM, &derived.finalize())
+            .expect("a SHA-256 digest is an AES-256 key");
+        Self {
+            key: LessSafeKey::new(unbound),
+            aad,
+        }
+    }
+
+    fn seal(&self, body: &[u8]) -> Result<Vec<u8>, Error> {
+        let nonce: [u8; NONCE_LEN] = rand::random();
+        let mut sealed = body.to_vec();
+        self.key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(self.aad),
+                &mut sealed,
+            )
+            .map_err(|_| Error::internal("sealing an answer failed"))?;
+        let mut stored = nonce.to_vec();
+        stored.extend_from_slice(&sealed);
+        Ok(stored)
+    }
+
+    fn open(&self, stored: &[u8]) -> Result<Vec<u8>, Error> {
+        let broken = || Error::internal("a kept answer does not open");
+        if stored.len() < NONCE_LEN {
+            return Err(broken());
+        }
+        let (nonce, sealed) = stored.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| broken())?;
+        let mut body = sealed.to_vec();
+        let len = self
+            .key
+            .open_in_place(nonce, Aad::from(self.aad), &mut body)
+            .map_err(|_| broken())?
+            .len();
+        body.truncate(len);
+        Ok(body)
     }
 }
 
@@ -115,6 +189,8 @@ pub struct Stored {
 #[derive(diesel::QueryableByName)]
 struct Row {
     #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = Text)]
     endpoint: String,
     #[diesel(sql_type = Bytea)]
     fingerprint: Vec<u8>,
@@ -143,12 +219,17 @@ pub async fn begin(
     let lock = db_kit::sql("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked")
         .bind::<Text, _>(&lock_name)
         .get_result::<Locked>(&mut conn);
+    // A record kept before answers were sealed is stored under the key as
+    // sent, its answer in the clear; such records are gone 48 hours after
+    // the upgrade (`KEEP_HOURS`).
+    let stored = key.stored();
     let lookup = db_kit::sql(
-        "SELECT endpoint, fingerprint, status, body FROM idempotency_keys
-         WHERE user_id = $1 AND family_id = $2 AND key = $3",
+        "SELECT key, endpoint, fingerprint, status, body FROM idempotency_keys
+         WHERE user_id = $1 AND family_id = $2 AND key IN ($3, $4)",
     )
     .bind::<SqlUuid, _>(user.0)
     .bind::<SqlUuid, _>(family)
+    .bind::<Text, _>(&stored)
     .bind::<Text, _>(&key.0)
     .get_result::<Row>(&mut conn);
     // Sent together; PostgreSQL runs the lookup after the lock is taken, in a
@@ -160,9 +241,14 @@ pub async fn begin(
         None if !locked.locked => Err(Error::IdempotencyInFlight),
         None => Ok(None),
         Some(row) if row.endpoint == request.endpoint && row.fingerprint == request.digest => {
+            let body = if row.key == stored {
+                Seal::new(user, family, key).open(&row.body)?
+            } else {
+                row.body
+            };
             Ok(Some(Stored {
                 status: StatusCode::from_u16(row.status as u16).map_err(Error::internal)?,
-                body: row.body,
+                body,
             }))
         }
         Some(_) => Err(Error::IdempotencyKeyReused),
@@ -184,11 +270,11 @@ pub async fn store(
     )
     .bind::<SqlUuid, _>(user.0)
     .bind::<SqlUuid, _>(family)
-    .bind::<Text, _>(&key.0)
+    .bind::<Text, _>(key.stored())
     .bind::<Text, _>(&request.endpoint)
     .bind::<Bytea, _>(&request.digest)
     .bind::<SmallInt, _>(answer.status.as_u16() as i16)
-    .bind::<Bytea, _>(&answer.body)
+    .bind::<Bytea, _>(Seal::new(user, family, key).seal(&answer.body)?)
     .execute(&mut conn)
     .await?;
     Ok(())
@@ -238,5 +324,32 @@ mod tests {
             assert!(Key::parse(bad).is_none(), "{bad:?}");
         }
         assert!(Key::parse(&"k".repeat(256)).is_none());
+    }
+
+    #[test]
+    fn a_sealed_answer_opens_only_with_its_key_user_and_family() {
+        let (user, family) = (UserId(uuid::Uuid::now_v7()), uuid::Uuid::now_v7());
+        let key = Key::parse("invite-1").expect("a key");
+        let body = br#"{"code":"s3cret-invite"}"#;
+        let sealed = Seal::new(user, family, &key).seal(body).expect("sealed");
+        assert!(
+            !sealed.windows(6).any(|w| w == b"s3cret"),
+            "the answer is not stored in the clear"
+        );
+        // A new nonce each time.
+        assert_ne!(
+            sealed,
+            Seal::new(user, family, &key).seal(body).expect("sealed")
+        );
+        assert_eq!(
+            Seal::new(user, family, &key).open(&sealed).expect("opened"),
+            body
+        );
+        let other_key = Key::parse("invite-2").expect("a key");
+        assert!(Seal::new(user, family, &other_key).open(&sealed).is_err());
+        let other_family = uuid::Uuid::now_v7();
+        assert!(Seal::new(user, other_family, &key).open(&sealed).is_err());
+        assert!(Seal::new(user, family, &key).open(&sealed[..8]).is_err());
+        assert!(!key.stored().contains("invite-1"));
     }
 }

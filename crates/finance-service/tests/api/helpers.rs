@@ -347,6 +347,19 @@ impl World {
         let mut conn = self.auth.db.connect().await;
         diesel::sql_query(sql).execute(&mut conn).await.unwrap();
     }
+
+    /// The `n` of a statement that reads one `bigint` named `n`.
+    pub async fn number(&self, sql: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Number {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.auth.db.connect().await;
+        let row: Number = diesel::sql_query(sql).get_result(&mut conn).await.unwrap();
+        row.n
+    }
 }
 
 /// Another finance service on the same database and Redis (a second replica,

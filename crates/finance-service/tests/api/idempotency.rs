@@ -195,3 +195,83 @@ async fn membership_and_role_answer_before_a_keys_record() {
     // Only the first request recorded anything.
     assert_eq!(world.balance(&ann, &family, &account).await, "-2.50");
 }
+
+/// An answer can hold a secret (an invite's code, whose own table keeps only
+/// its hash): its key's record holds neither the key nor the answer in the
+/// clear, and a retry still gets the code back.
+#[tokio::test]
+async fn a_kept_answer_holds_neither_its_key_nor_its_secret_in_the_clear() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let path = format!("/families/{family}/invites");
+    let first = world
+        .call(
+            &ann,
+            Method::POST,
+            &path,
+            Some(json!({})),
+            Some("invite-key-1"),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let code = first.body["code"].as_str().unwrap().to_owned();
+    let again = world
+        .call(
+            &ann,
+            Method::POST,
+            &path,
+            Some(json!({})),
+            Some("invite-key-1"),
+        )
+        .await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.body, first.body);
+    let kept = format!("SELECT count(*) AS n FROM idempotency_keys WHERE family_id = '{family}'");
+    assert_eq!(world.number(&kept).await, 1);
+    let in_the_clear = format!(
+        "{kept} AND (key LIKE '%invite-key-1%'
+                     OR position(convert_to('{code}', 'UTF8') in body) > 0
+                     OR position(convert_to('code', 'UTF8') in body) > 0)"
+    );
+    assert_eq!(world.number(&in_the_clear).await, 0);
+}
+
+/// A record kept before answers were sealed (the key as sent, the answer in
+/// the clear) is still replayed until it expires.
+#[tokio::test]
+async fn a_record_kept_before_sealing_is_still_replayed() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let path = format!("/families/{family}/transactions");
+    let body =
+        json!({"kind": "expense", "account_id": account, "category_id": food, "amount": "3.00"});
+    let first = world
+        .call(
+            &ann,
+            Method::POST,
+            &path,
+            Some(body.clone()),
+            Some("old-key"),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    // As the service kept it before: the key as sent, the answer in the clear.
+    world
+        .sql(&format!(
+            "UPDATE idempotency_keys SET key = 'old-key', body = convert_to('{{\"kept\":\"before\"}}', 'UTF8')
+             WHERE family_id = '{family}'"
+        ))
+        .await;
+    let again = world
+        .call(&ann, Method::POST, &path, Some(body), Some("old-key"))
+        .await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.body, json!({"kept": "before"}));
+    assert_eq!(world.balance(&ann, &family, &account).await, "-3.00");
+}
