@@ -331,29 +331,28 @@ impl Pages {
     async fn recv(&mut self) -> Option<PageRead> {
         self.receiver.recv().await
     }
-}
 
-/// The names of `accounts` and `categories`, for the CSV.
-async fn read_names(
-    pages: &Pages,
-    accounts: &[Uuid],
-    categories: &[Uuid],
-) -> Result<
-    (
-        Vec<transactions::AccountName>,
-        Vec<transactions::CategoryName>,
-    ),
-    Error,
-> {
-    pages
-        .state
-        .db
-        .run(async |conn| {
-            transactions::export_names(conn, accounts, categories)
-                .await
-                .map_err(Error::from)
-        })
-        .await
+    /// The names of `accounts` and `categories`.
+    async fn names(
+        &self,
+        accounts: &[Uuid],
+        categories: &[Uuid],
+    ) -> Result<
+        (
+            Vec<transactions::AccountName>,
+            Vec<transactions::CategoryName>,
+        ),
+        Error,
+    > {
+        self.state
+            .db
+            .run(async |conn| {
+                transactions::export_names(conn, accounts, categories)
+                    .await
+                    .map_err(Error::from)
+            })
+            .await
+    }
 }
 
 /// `GET /families/{fid}/reports/transactions.csv?from&to`: oldest first.
@@ -395,7 +394,7 @@ pub async fn csv(
                 // made since) reads names.
                 let (accounts, categories) = names.missing(&rows);
                 if !accounts.is_empty() || !categories.is_empty() {
-                    let (accounts, categories) = read_names(&pages, &accounts, &categories).await?;
+                    let (accounts, categories) = pages.names(&accounts, &categories).await?;
                     names.learn(accounts, categories)?;
                 }
                 // Writing 5,000 rows is CPU work: off the executor, which

@@ -205,26 +205,21 @@ async fn a_kept_answer_holds_neither_its_key_nor_its_secret_in_the_clear() {
     let ann = world.user("ann").await;
     let family = world.family(&ann, "EUR").await;
     let path = format!("/families/{family}/invites");
-    let first = world
-        .call(
-            &ann,
-            Method::POST,
-            &path,
-            Some(json!({})),
-            Some("invite-key-1"),
-        )
-        .await;
+    let send = async || {
+        world
+            .call(
+                &ann,
+                Method::POST,
+                &path,
+                Some(json!({})),
+                Some("invite-key-1"),
+            )
+            .await
+    };
+    let first = send().await;
     assert_eq!(first.status, 201, "{}", first.body);
     let code = first.body["code"].as_str().unwrap().to_owned();
-    let again = world
-        .call(
-            &ann,
-            Method::POST,
-            &path,
-            Some(json!({})),
-            Some("invite-key-1"),
-        )
-        .await;
+    let again = send().await;
     assert_eq!(again.status, 201);
     assert_eq!(again.headers["idempotent-replayed"], "true");
     assert_eq!(again.body, first.body);
@@ -250,15 +245,18 @@ async fn a_record_kept_before_sealing_is_still_replayed() {
     let path = format!("/families/{family}/transactions");
     let body =
         json!({"kind": "expense", "account_id": account, "category_id": food, "amount": "3.00"});
-    let first = world
-        .call(
-            &ann,
-            Method::POST,
-            &path,
-            Some(body.clone()),
-            Some("old-key"),
-        )
-        .await;
+    let send = async || {
+        world
+            .call(
+                &ann,
+                Method::POST,
+                &path,
+                Some(body.clone()),
+                Some("old-key"),
+            )
+            .await
+    };
+    let first = send().await;
     assert_eq!(first.status, 201, "{}", first.body);
     // As the service kept it before: the key as sent, the answer in the clear.
     world
@@ -267,9 +265,7 @@ async fn a_record_kept_before_sealing_is_still_replayed() {
              WHERE family_id = '{family}'"
         ))
         .await;
-    let again = world
-        .call(&ann, Method::POST, &path, Some(body), Some("old-key"))
-        .await;
+    let again = send().await;
     assert_eq!(again.status, 201);
     assert_eq!(again.headers["idempotent-replayed"], "true");
     assert_eq!(again.body, json!({"kept": "before"}));
