@@ -20,13 +20,12 @@ use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use auth_types::UserId;
 use auth_types::problem::codes;
-use diesel::sql_types::{Bool, Bytea, SmallInt, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Bool, Bytea, Nullable, SmallInt, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::db::Optional;
 use crate::error::Error;
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -186,24 +185,22 @@ pub struct Stored {
     pub body: Vec<u8>,
 }
 
+/// What `take_idempotency_key` answers: whether the key's lock was taken,
+/// and the key's record if it has one.
 #[derive(diesel::QueryableByName)]
-struct Row {
-    #[diesel(sql_type = Text)]
-    key: String,
-    #[diesel(sql_type = Text)]
-    endpoint: String,
-    #[diesel(sql_type = Bytea)]
-    fingerprint: Vec<u8>,
-    #[diesel(sql_type = SmallInt)]
-    status: i16,
-    #[diesel(sql_type = Bytea)]
-    body: Vec<u8>,
-}
-
-#[derive(diesel::QueryableByName)]
-struct Locked {
+struct Taken {
     #[diesel(sql_type = Bool)]
     locked: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    key: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    endpoint: Option<String>,
+    #[diesel(sql_type = Nullable<Bytea>)]
+    fingerprint: Option<Vec<u8>>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    status: Option<i16>,
+    #[diesel(sql_type = Nullable<Bytea>)]
+    body: Option<Vec<u8>>,
 }
 
 /// Takes the key for this transaction. `Ok(Some)`: the key was answered
@@ -216,43 +213,48 @@ pub async fn begin(
     request: &Fingerprint,
 ) -> Result<Option<Stored>, Error> {
     let lock_name = format!("idempotency:{}:{family}:{}", user.0, key.0);
-    let lock = db_kit::sql("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked")
-        .bind::<Text, _>(&lock_name)
-        .get_result::<Locked>(&mut conn);
-    // A record kept before answers were sealed is stored under the key as
-    // sent, its answer in the clear; such records are gone 48 hours after
-    // the upgrade (`KEEP_HOURS`).
+    // The lock, then the lookup in a snapshot taken after it (so it sees the
+    // record of a holder that finished), in one statement. A record kept
+    // before answers were sealed is stored under the key as sent, its answer
+    // in the clear; such records are gone 48 hours after the upgrade
+    // (`KEEP_HOURS`).
     let stored = key.stored();
-    let lookup = db_kit::sql(
-        "SELECT key, endpoint, fingerprint, status, body FROM idempotency_keys
-         WHERE user_id = $1 AND family_id = $2 AND key IN ($3, $4)",
+    let taken: Taken = db_kit::sql(
+        "SELECT locked, key, endpoint, fingerprint, status, body
+         FROM take_idempotency_key($1, $2, $3, $4, $5)",
     )
+    .bind::<Text, _>(&lock_name)
     .bind::<SqlUuid, _>(user.0)
     .bind::<SqlUuid, _>(family)
     .bind::<Text, _>(&stored)
     .bind::<Text, _>(&key.0)
-    .get_result::<Row>(&mut conn);
-    // Sent together; PostgreSQL runs the lookup after the lock is taken, in a
-    // snapshot of its own, so it sees the record of a holder that finished.
-    let (locked, row) = futures_util::future::join(lock, lookup).await;
-    let locked = locked?;
-    let row = row.optional()?;
-    match row {
-        None if !locked.locked => Err(Error::IdempotencyInFlight),
-        None => Ok(None),
-        Some(row) if row.endpoint == request.endpoint && row.fingerprint == request.digest => {
-            let body = if row.key == stored {
-                Seal::new(user, family, key).open(&row.body)?
-            } else {
-                row.body
-            };
-            Ok(Some(Stored {
-                status: StatusCode::from_u16(row.status as u16).map_err(Error::internal)?,
-                body,
-            }))
-        }
-        Some(_) => Err(Error::IdempotencyKeyReused),
+    .get_result(&mut conn)
+    .await?;
+    let (Some(kept_under), Some(endpoint), Some(fingerprint), Some(status), Some(body)) = (
+        taken.key,
+        taken.endpoint,
+        taken.fingerprint,
+        taken.status,
+        taken.body,
+    ) else {
+        return if taken.locked {
+            Ok(None)
+        } else {
+            Err(Error::IdempotencyInFlight)
+        };
+    };
+    if endpoint != request.endpoint || fingerprint != request.digest {
+        return Err(Error::IdempotencyKeyReused);
     }
+    let body = if kept_under == stored {
+        Seal::new(user, family, key).open(&body)?
+    } else {
+        body
+    };
+    Ok(Some(Stored {
+        status: StatusCode::from_u16(status as u16).map_err(Error::internal)?,
+        body,
+    }))
 }
 
 /// Keeps the answer to `key`, in the transaction of the write it answers.

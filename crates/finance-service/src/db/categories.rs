@@ -36,12 +36,32 @@ pub async fn list(
 }
 
 pub async fn find(
-    mut conn: &AsyncPgConnection,
+    conn: &AsyncPgConnection,
     family: Uuid,
     id: Uuid,
 ) -> Result<Option<Category>, DieselError> {
+    select_one(conn, family, id, "").await
+}
+
+/// [`find`], the row held (`FOR KEY SHARE`) until the transaction ends: it
+/// cannot be deleted under a write that uses it, while other writers that
+/// use it do not wait.
+pub async fn find_in_use(
+    conn: &AsyncPgConnection,
+    family: Uuid,
+    id: Uuid,
+) -> Result<Option<Category>, DieselError> {
+    select_one(conn, family, id, " FOR KEY SHARE").await
+}
+
+async fn select_one(
+    mut conn: &AsyncPgConnection,
+    family: Uuid,
+    id: Uuid,
+    lock: &str,
+) -> Result<Option<Category>, DieselError> {
     db_kit::sql(format!(
-        "SELECT {COLUMNS} FROM categories WHERE family_id = $1 AND id = $2"
+        "SELECT {COLUMNS} FROM categories WHERE family_id = $1 AND id = $2{lock}"
     ))
     .bind::<SqlUuid, _>(family)
     .bind::<SqlUuid, _>(id)

@@ -3,7 +3,7 @@
 //! database transaction.
 
 use diesel::result::Error as DieselError;
-use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -101,21 +101,95 @@ pub struct Fields<'a> {
     pub note: Option<&'a str>,
 }
 
-/// Inserts a transaction; its local day is `occurred_at` in `time_zone`.
-pub async fn insert(
-    conn: &mut AsyncPgConnection,
+impl Transaction {
+    /// The row's fields, as the write that made it gave them.
+    pub fn fields(&self) -> Fields<'_> {
+        Fields {
+            kind: &self.kind,
+            account_id: self.account_id,
+            to_account_id: self.to_account_id,
+            amount: self.amount,
+            currency: &self.currency,
+            to_amount: self.to_amount,
+            category_id: self.category_id,
+            occurred_at: self.occurred_at,
+            note: self.note.as_deref(),
+        }
+    }
+}
+
+/// An account's balance and transaction count moved by a write.
+pub struct BalanceMove {
+    pub account: Uuid,
+    pub delta: i128,
+    pub count: i64,
+}
+
+/// The budget month a new expense is expected to fall in (its first and
+/// last day), and the first day of the month before it, for rollovers.
+pub struct BudgetMonth {
+    pub before_from: time::Date,
+    pub from: time::Date,
+    pub to: time::Date,
+}
+
+/// What [`record`] wrote and read.
+#[derive(Debug, diesel::QueryableByName)]
+pub struct Recorded {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub occurred_at: OffsetDateTime,
+    /// `occurred_at`'s day in the family's time zone.
+    #[diesel(sql_type = Date)]
+    pub local_date: time::Date,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: OffsetDateTime,
+    /// Whether the day fell in the budget month asked for, whose budget
+    /// (if the category has one) is then locked and read below.
+    #[diesel(sql_type = Bool)]
+    pub month_read: bool,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub budget: Option<Uuid>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub budget_amount: Option<i64>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    pub budget_rollover: Option<bool>,
+    /// NUMERIC sums as text: what the month and the month before it spent.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub month_spent: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub before_spent: Option<String>,
+}
+
+/// Inserts a transaction (its local day is `occurred_at` in `time_zone`),
+/// moves the balances and its category's day by what the caller worked out,
+/// and, given a budget month, locks the category's budget and reads what that
+/// month spent: one statement (the `record_transaction` function), the
+/// accounts already locked (`accounts::lock`).
+#[allow(clippy::too_many_arguments)]
+pub async fn record(
+    mut conn: &AsyncPgConnection,
     family: Uuid,
     time_zone: &str,
     fields: &Fields<'_>,
     created_by: Uuid,
-) -> Result<Transaction, DieselError> {
-    db_kit::sql(format!(
-        "WITH t AS (INSERT INTO transactions (id, family_id, kind, account_id, to_account_id, amount, currency,
-             to_amount, category_id, occurred_at, local_date, note, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ($10 AT TIME ZONE $11)::date, $12, $13) RETURNING *)
-         SELECT {COLUMNS} FROM t"
-    ))
-    .bind::<SqlUuid, _>(Uuid::now_v7())
+    balances: &[BalanceMove],
+    total: Option<i128>,
+    month: Option<&BudgetMonth>,
+) -> Result<Recorded, DieselError> {
+    let id = Uuid::now_v7();
+    let accounts: Vec<Uuid> = balances.iter().map(|m| m.account).collect();
+    let deltas: Vec<String> = balances.iter().map(|m| m.delta.to_string()).collect();
+    let counts: Vec<i64> = balances.iter().map(|m| m.count).collect();
+    db_kit::sql(
+        "SELECT $1::uuid AS id, $10::timestamptz AS occurred_at, r.recorded_on AS local_date,
+                r.recorded_at AS created_at, r.month_read, r.budget, r.budget_amount,
+                r.budget_rollover, r.month_spent, r.before_spent
+         FROM record_transaction($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+             $14, $15::numeric[], $16, $17::numeric, $18, $19, $20) r",
+    )
+    .bind::<SqlUuid, _>(id)
     .bind::<SqlUuid, _>(family)
     .bind::<Text, _>(fields.kind)
     .bind::<SqlUuid, _>(fields.account_id)
@@ -128,7 +202,14 @@ pub async fn insert(
     .bind::<Text, _>(time_zone)
     .bind::<Nullable<Text>, _>(fields.note)
     .bind::<SqlUuid, _>(created_by)
-    .get_result(conn)
+    .bind::<Array<SqlUuid>, _>(accounts)
+    .bind::<Array<Text>, _>(deltas)
+    .bind::<Array<BigInt>, _>(counts)
+    .bind::<Nullable<Text>, _>(total.map(|t| t.to_string()))
+    .bind::<Nullable<Date>, _>(month.map(|m| m.from))
+    .bind::<Nullable<Date>, _>(month.map(|m| m.to))
+    .bind::<Nullable<Date>, _>(month.map(|m| m.before_from))
+    .get_result(&mut conn)
     .await
 }
 

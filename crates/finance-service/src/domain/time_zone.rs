@@ -31,12 +31,17 @@ impl TimeZone {
 
     /// Today's date in this zone.
     pub fn today(&self) -> time::Date {
-        let now = match tz::db().get(&self.0) {
-            Ok(zone) => zone.to_datetime(jiff::Timestamp::now()).date(),
-            Err(_) => tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date(),
-        };
-        let month = time::Month::try_from(now.month() as u8).unwrap_or(time::Month::January);
-        time::Date::from_calendar_date(i32::from(now.year()), month, now.day() as u8)
+        self.date_of(time::OffsetDateTime::now_utc())
+    }
+
+    /// The date in this zone at the instant `at`.
+    pub fn date_of(&self, at: time::OffsetDateTime) -> time::Date {
+        let zone = tz::db().get(&self.0).unwrap_or(tz::TimeZone::UTC);
+        let instant = jiff::Timestamp::new(at.unix_timestamp(), at.nanosecond() as i32)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let date = zone.to_datetime(instant).date();
+        let month = time::Month::try_from(date.month() as u8).unwrap_or(time::Month::January);
+        time::Date::from_calendar_date(i32::from(date.year()), month, date.day() as u8)
             .unwrap_or(time::Date::MIN)
     }
 }
@@ -69,5 +74,39 @@ mod tests {
         ] {
             assert!(TimeZone::parse(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_instant_falls_on_the_zones_own_day() {
+        use time::macros::{date, datetime};
+        let zone = |name| TimeZone::parse(name).expect("a zone");
+        let new_year_utc = datetime!(2026-12-31 23:30 UTC);
+        assert_eq!(zone("UTC").date_of(new_year_utc), date!(2026 - 12 - 31));
+        assert_eq!(
+            zone("Asia/Tokyo").date_of(new_year_utc),
+            date!(2027 - 01 - 01)
+        );
+        assert_eq!(
+            zone("America/Los_Angeles").date_of(datetime!(2027-01-01 07:59 UTC)),
+            date!(2026 - 12 - 31)
+        );
+        // Half-hour offsets, and a day that summer time shortens.
+        assert_eq!(
+            zone("Asia/Kolkata").date_of(datetime!(2026-06-30 18:29 UTC)),
+            date!(2026 - 06 - 30)
+        );
+        assert_eq!(
+            zone("Asia/Kolkata").date_of(datetime!(2026-06-30 18:30 UTC)),
+            date!(2026 - 07 - 01)
+        );
+        assert_eq!(
+            zone("Europe/Berlin").date_of(datetime!(2026-03-28 23:00 UTC)),
+            date!(2026 - 03 - 29)
+        );
+        // Before 1970 too.
+        assert_eq!(
+            zone("Europe/Berlin").date_of(datetime!(1969-12-31 23:30 UTC)),
+            date!(1970 - 01 - 01)
+        );
     }
 }

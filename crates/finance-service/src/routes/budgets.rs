@@ -148,7 +148,7 @@ async fn statuses(
 
 /// A budget's status in the month `from`..`to` from what its category spent
 /// in the month and in the month before (which counts for a rollover).
-fn status_of(
+pub(super) fn status_of(
     budget: &budgets::Budget,
     spent: i128,
     spent_before: i128,

@@ -215,6 +215,18 @@ pub struct WriteRequest<'a> {
     pub body: &'a Value,
 }
 
+/// How a write under an Idempotency-Key leaves nothing of its work behind
+/// when the work refuses (a 4xx, which the key keeps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undo {
+    /// The work runs in a savepoint, rolled back on a refusal.
+    Savepoint,
+    /// The work refuses only before it writes, and writes in one statement
+    /// whose rows it has locked first (so that statement refuses nothing of
+    /// its own): nothing to undo, and two statements fewer.
+    NothingWritten,
+}
+
 /// Runs a write in family `family_id` in one database transaction: the
 /// membership and role check, the idempotency key, then `work` (in a
 /// savepoint, so a refusal leaves nothing of it behind while the key keeps
@@ -225,6 +237,31 @@ pub async fn write<F>(
     family_id: &str,
     need: Need,
     request: WriteRequest<'_>,
+    work: F,
+) -> Result<HttpResponse, Error>
+where
+    F: AsyncFnOnce(&mut AsyncPgConnection, &InFamily) -> Result<Reply, Error>,
+{
+    write_undoing(
+        state,
+        caller,
+        family_id,
+        need,
+        request,
+        Undo::Savepoint,
+        work,
+    )
+    .await
+}
+
+/// [`write`], its refusals undone as `undo` says.
+pub async fn write_undoing<F>(
+    state: &AppState,
+    caller: &Caller,
+    family_id: &str,
+    need: Need,
+    request: WriteRequest<'_>,
+    undo: Undo,
     work: F,
 ) -> Result<HttpResponse, Error>
 where
@@ -242,7 +279,7 @@ where
             // One round trip opens the transaction, checks the membership, takes
             // the key and opens the savepoint (see `db::exec`); each answer is
             // then read in the contract's order.
-            let keyed = matches!(key, Ok(Some(_)));
+            let savepoint = matches!(key, Ok(Some(_))) && undo == Undo::Savepoint;
             let (began, scope, stored, saved) = {
                 let conn: &AsyncPgConnection = conn;
                 let lookup = async {
@@ -254,7 +291,7 @@ where
                     }
                 };
                 let savepoint = async {
-                    if keyed {
+                    if savepoint {
                         db::exec(conn, "SAVEPOINT work").await
                     } else {
                         Ok(())
@@ -279,7 +316,7 @@ where
                     (Ok(None), Ok(())) => Ok(Done::Keyed(key, work(conn, &scope).await)),
                 },
             };
-            finish(conn, done, user, family_id, &fingerprint).await
+            finish(conn, done, user, family_id, &fingerprint, undo).await
         })
         .await?;
     match outcome {
@@ -308,6 +345,7 @@ async fn finish(
     user: auth_types::UserId,
     family_id: uuid::Uuid,
     fingerprint: &Fingerprint,
+    undo: Undo,
 ) -> Result<Outcome, Error> {
     let (keep, key, result) = match done {
         Ok(Done::Unkeyed(reply)) => {
@@ -345,14 +383,30 @@ async fn finish(
             Some(err),
         ),
     };
+    let keep = (undo == Undo::Savepoint).then_some(keep);
     // A COMMIT after a failed statement rolls back; the failure is the answer.
     let (kept, recorded, committed) = futures_util::future::join3(
-        db::exec(conn, keep),
+        async {
+            match keep {
+                Some(keep) => db::exec(conn, keep).await,
+                None => Ok(()),
+            }
+        },
         idempotency::store(conn, user, family_id, &key, fingerprint, &stored),
         db::exec(conn, "COMMIT"),
     )
     .await;
     kept?;
+    if keep.is_none()
+        && recorded.is_err()
+        && let Some(err) = refused
+    {
+        // Without a savepoint, a refusal that the database raised leaves the
+        // transaction failed, and the COMMIT rolled it back: the refusal is
+        // the answer, not kept (nothing was written, and a retry runs again).
+        committed?;
+        return Ok(Outcome::Refused(err));
+    }
     recorded?;
     committed?;
     Ok(match refused {

@@ -20,14 +20,17 @@ use service_kit::json::JsonObject;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::budgets::MonthStatus;
 use super::categories::{category_field, checked_category};
 use super::query::Query;
-use super::{FamilyPath, ItemPath, Reply, WriteRequest};
+use super::{FamilyPath, ItemPath, Reply, Undo, WriteRequest};
 use crate::access::{self, Authed, Caller, InFamily, Need};
 use crate::body::{self, Fields, Patch};
 use crate::db::accounts::{self, Account};
+use crate::db::budgets::Budget;
+use crate::db::families::Family;
 use crate::db::transactions::{self, Filter, Transaction};
-use crate::db::{categories, totals};
+use crate::db::{self, categories, totals};
 use crate::domain::{TransactionKind, dates};
 use crate::error::Error;
 use crate::state::AppState;
@@ -103,15 +106,16 @@ struct Page {
     next_cursor: Option<String>,
 }
 
-/// What a transaction does: the accounts' balance moves and its category's day.
+/// What a transaction does: the accounts' balance moves and what its
+/// category's day (in the transaction's currency) moves by.
 struct Effect {
     accounts: Vec<(Uuid, i128)>,
-    total: Option<(time::Date, Uuid, String, i128)>,
+    total: Option<(Uuid, i128)>,
 }
 
-fn effect(row: &Transaction) -> Effect {
+fn effect(row: &transactions::Fields) -> Effect {
     let amount = i128::from(row.amount);
-    match row.kind.as_str() {
+    match row.kind {
         "transfer" => {
             let received = i128::from(row.to_amount.unwrap_or(row.amount));
             let mut accounts = vec![(row.account_id, -amount)];
@@ -128,9 +132,7 @@ fn effect(row: &Transaction) -> Effect {
                 row.account_id,
                 if kind == "income" { amount } else { -amount },
             )],
-            total: row
-                .category_id
-                .map(|category| (row.local_date, category, row.currency.clone(), amount)),
+            total: row.category_id.map(|category| (category, amount)),
         },
     }
 }
@@ -147,14 +149,16 @@ async fn apply(
     let mut days: BTreeMap<(time::Date, Uuid, String), i128> = BTreeMap::new();
     for (row, sign) in [(old, -1i128), (new, 1)] {
         let Some(row) = row else { continue };
-        let effect = effect(row);
+        let effect = effect(&row.fields());
         for (account, delta) in effect.accounts {
             let entry = balances.entry(account).or_default();
             entry.0 += sign * delta;
             entry.1 += sign as i64;
         }
-        if let Some((day, category, code, amount)) = effect.total {
-            *days.entry((day, category, code)).or_default() += sign * amount;
+        if let Some((category, amount)) = effect.total {
+            *days
+                .entry((row.local_date, category, row.currency.clone()))
+                .or_default() += sign * amount;
         }
     }
     let deltas: Vec<totals::Delta> = days
@@ -245,12 +249,15 @@ pub async fn create(
         body: &body,
     };
     let user = caller.user_id;
-    super::write(
+    // Every refusal comes before the one statement that writes, whose rows
+    // (the accounts, the category) are locked by then.
+    super::write_undoing(
         &state,
         &caller,
         &path.fid,
         Need::Writer,
         request,
+        Undo::NothingWritten,
         async |conn, scope| {
             let family = scope.family.id;
             let mut fields = Fields::new(object);
@@ -278,7 +285,7 @@ pub async fn create(
                 let conn: &AsyncPgConnection = conn;
                 futures_util::future::join(accounts::lock(conn, family, &touched), async {
                     match category_peek {
-                        Some(id) => categories::find(conn, family, id).await,
+                        Some(id) => categories::find_in_use(conn, family, id).await,
                         None => Ok(None),
                     }
                 })
@@ -362,21 +369,62 @@ pub async fn create(
                 occurred_at: occurred_at.unwrap_or_else(OffsetDateTime::now_utc),
                 note: note.as_deref(),
             };
-            let row = transactions::insert(conn, family, &scope.family.time_zone, &written, user.0)
-                .await?;
-            // The balances, the day's total, then the budget's lock and month,
-            // in one round trip.
-            let (applied, budget_alerts) =
-                futures_util::future::join(apply(conn, family, None, Some(&row)), async {
-                    if kind == TransactionKind::Expense {
-                        alerts(conn, scope, &row).await
-                    } else {
-                        Ok(Vec::new())
-                    }
+            // The row, the balances, the category's day and, for an expense,
+            // the budget's lock and month: one statement.
+            let effect = effect(&written);
+            let balances: Vec<transactions::BalanceMove> = effect
+                .accounts
+                .iter()
+                .map(|&(account, delta)| transactions::BalanceMove {
+                    account,
+                    delta,
+                    count: 1,
                 })
-                .await;
-            applied?;
-            let budget_alerts = budget_alerts?;
+                .collect();
+            let month = match (kind, category.is_some()) {
+                (TransactionKind::Expense, true) => {
+                    expected_month(&scope.family, written.occurred_at)
+                }
+                _ => None,
+            };
+            let recorded = transactions::record(
+                conn,
+                family,
+                &scope.family.time_zone,
+                &written,
+                user.0,
+                &balances,
+                effect.total.map(|(_, amount)| amount),
+                month.as_ref(),
+            )
+            .await?;
+            let row = Transaction {
+                id: recorded.id,
+                kind: kind.as_str().to_owned(),
+                account_id: account.id,
+                to_account_id: written.to_account_id,
+                amount,
+                currency: account.currency.clone(),
+                to_amount,
+                to_currency: to_account.map(|a| a.currency),
+                category_id: written.category_id,
+                occurred_at: recorded.occurred_at,
+                local_date: recorded.local_date,
+                note: note.clone(),
+                created_by: user.0,
+                created_at: recorded.created_at,
+                updated_at: recorded.created_at,
+            };
+            let budget_alerts = match (&month, recorded.month_read) {
+                (Some(month), true) => match recorded_status(&row, &recorded, month)? {
+                    Some((budget, status)) => alerts_of(&row, &budget, &status)?,
+                    None => Vec::new(),
+                },
+                // Not an expense, or its day is not where this service's
+                // time zone database put it: the budget is read on its own.
+                (Some(_), false) => alerts(conn, scope, &row).await?,
+                (None, _) => Vec::new(),
+            };
             Reply::created(&CreatedResponse {
                 transaction: TransactionResponse::from_row(row)?,
                 budget_alerts,
@@ -417,8 +465,53 @@ fn transfer_amount(
     None
 }
 
-/// The budget alerts of a new expense: each threshold (80, 100 percent of the
-/// month's limit with its carry) that this expense carried the month across.
+/// The budget month that a transaction at `at` is expected to fall in, by
+/// this service's time zone database.
+fn expected_month(family: &Family, at: OffsetDateTime) -> Option<transactions::BudgetMonth> {
+    let day = family.zone().date_of(at);
+    let (from, to) = dates::budget_month_of(day, family.start_day())?;
+    let (before_from, _) = dates::previous_budget_month(from, family.start_day())?;
+    Some(transactions::BudgetMonth {
+        before_from,
+        from,
+        to,
+    })
+}
+
+/// The budget and month status that `transactions::record` read for `row`.
+fn recorded_status(
+    row: &Transaction,
+    recorded: &transactions::Recorded,
+    month: &transactions::BudgetMonth,
+) -> Result<Option<(Budget, MonthStatus)>, Error> {
+    let (Some(id), Some(category_id), Some(amount), Some(rollover)) = (
+        recorded.budget,
+        row.category_id,
+        recorded.budget_amount,
+        recorded.budget_rollover,
+    ) else {
+        return Ok(None);
+    };
+    let budget = Budget {
+        id,
+        category_id,
+        amount,
+        currency: row.currency.clone(),
+        rollover,
+    };
+    let spent = |sum: &Option<String>| db::sum(sum.as_deref().unwrap_or("0"));
+    let status = super::budgets::status_of(
+        &budget,
+        spent(&recorded.month_spent)?,
+        spent(&recorded.before_spent)?,
+        month.from,
+        month.to,
+    );
+    Ok(Some((budget, status)))
+}
+
+/// The budget alerts of a new expense whose budget month was not read with
+/// it (see `transactions::record`): the budget locked and read on its own.
 async fn alerts(
     conn: &AsyncPgConnection,
     scope: &InFamily,
@@ -427,7 +520,7 @@ async fn alerts(
     let Some(category) = row.category_id else {
         return Ok(Vec::new());
     };
-    let Some((budget, status)) = super::budgets::locked_status(
+    match super::budgets::locked_status(
         conn,
         category,
         &row.currency,
@@ -435,9 +528,19 @@ async fn alerts(
         scope.family.start_day(),
     )
     .await?
-    else {
-        return Ok(Vec::new());
-    };
+    {
+        Some((budget, status)) => alerts_of(row, &budget, &status),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Each threshold (80, 100 percent of the month's limit with its carry) that
+/// the expense `row` carried its budget's month across.
+fn alerts_of(
+    row: &Transaction,
+    budget: &Budget,
+    status: &MonthStatus,
+) -> Result<Vec<BudgetAlert>, Error> {
     let spent_after = status.spent;
     let spent_before = spent_after - i128::from(row.amount);
     let limit = status.limit_with_carry();
@@ -450,7 +553,7 @@ async fn alerts(
         })
         .map(|threshold| BudgetAlert {
             budget_id: budget.id,
-            category_id: category,
+            category_id: budget.category_id,
             threshold,
             spent: money::format_amount(spent_after, code),
             limit: money::format_amount(limit, code),

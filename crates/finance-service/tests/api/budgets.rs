@@ -159,6 +159,129 @@ async fn an_expense_that_crosses_thresholds_reports_each_once() {
     assert_eq!(usd_spend.body["budget_alerts"], json!([]));
 }
 
+/// An expense's alert counts the budget month that its day falls in, in
+/// the family's time zone, with the carry of the month before.
+#[tokio::test]
+async fn an_alert_counts_the_payday_month_of_the_familys_own_day() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world
+        .post(
+            &ann,
+            "/families",
+            json!({"name": "Kiwi", "base_currency": "NZD", "time_zone": "Pacific/Auckland", "month_start_day": 25}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let account = world.account(&ann, &family, "NZD", "0").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let budget = world
+        .post(
+            &ann,
+            &format!("/families/{family}/budgets"),
+            json!({"category_id": food, "limit": "100", "rollover": true}),
+        )
+        .await;
+    let budget_id = budget.body["id"].as_str().unwrap();
+    let spend = |amount: &'static str, at: &'static str| {
+        let (world, ann, family, account, food) = (&world, &ann, &family, &account, &food);
+        async move {
+            let answer = world
+                .post(
+                    ann,
+                    &format!("/families/{family}/transactions"),
+                    json!({"kind": "expense", "account_id": account, "category_id": food, "amount": amount, "occurred_at": at}),
+                )
+                .await;
+            assert_eq!(answer.status, 201, "{}", answer.body);
+            answer.body["budget_alerts"].clone()
+        }
+    };
+    // 2026-01-30 in Auckland: January's budget month (01-25..02-24).
+    assert_eq!(spend("30", "2026-01-30T00:00:00Z").await, json!([]));
+    // 11:30 UTC on 02-24 is 00:30 on 02-25 in Auckland (UTC+13): February's
+    // month, whose limit is 100 plus the 70 that January left. 136 is 80%
+    // of 170; in UTC's January it would have crossed both lines of 100.
+    assert_eq!(
+        spend("136", "2026-02-24T11:30:00Z").await,
+        json!([{"budget_id": budget_id, "category_id": food, "threshold": 80, "spent": "136.00", "limit": "170.00"}])
+    );
+    assert_eq!(
+        spend("34", "2026-03-24T10:59:59Z").await,
+        json!([{"budget_id": budget_id, "category_id": food, "threshold": 100, "spent": "170.00", "limit": "170.00"}])
+    );
+    // 11:00 UTC on 03-24 is 00:00 on 03-25 in Auckland: March's month, which
+    // carries nothing (February spent all of its 170, over its 100).
+    assert_eq!(
+        spend("80", "2026-03-24T11:00:00Z").await,
+        json!([{"budget_id": budget_id, "category_id": food, "threshold": 80, "spent": "80.00", "limit": "100.00"}])
+    );
+}
+
+/// The write's one statement (`record_transaction`) reads the budget only
+/// when the transaction's day falls in the month the service expected; when
+/// it does not (two time zone databases that disagree), it still writes and
+/// the service reads the budget itself.
+#[tokio::test]
+async fn the_write_reads_the_budget_only_in_the_month_its_day_falls_in() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let budget = world
+        .post(
+            &ann,
+            &format!("/families/{family}/budgets"),
+            json!({"category_id": food, "limit": "100"}),
+        )
+        .await;
+    assert_eq!(budget.status, 201, "{}", budget.body);
+    // 1: the month was read; 10: a budget was found; 100: the month spent 25.00.
+    let record = |before: &str, from: &str, to: &str| {
+        format!(
+            "SELECT (CASE WHEN r.month_read THEN 1 ELSE 0 END
+                     + CASE WHEN r.budget IS NULL THEN 0 ELSE 10 END
+                     + CASE WHEN r.month_spent = '2500' THEN 100 ELSE 0 END)::bigint AS n
+             FROM record_transaction(gen_random_uuid(), '{family}', 'expense', '{account}', NULL,
+                 2500, 'EUR', NULL, '{food}', '2026-05-10T12:00:00Z', 'UTC', NULL,
+                 gen_random_uuid(), ARRAY['{account}'::uuid], ARRAY[-2500]::numeric[],
+                 ARRAY[1]::bigint[], 2500, '{from}', '{to}', '{before}') r"
+        )
+    };
+    assert_eq!(
+        world
+            .number(&record("2026-04-01", "2026-05-01", "2026-05-31"))
+            .await,
+        111
+    );
+    assert_eq!(
+        world
+            .number(&record("2026-05-01", "2026-06-01", "2026-06-30"))
+            .await,
+        0
+    );
+    // Both were written, with their balance and the category's day.
+    let account_now = world
+        .get(&ann, &format!("/families/{family}/accounts/{account}"))
+        .await;
+    assert_eq!(
+        account_now.body["balance"], "-50.00",
+        "{}",
+        account_now.body
+    );
+    let status = world
+        .get(
+            &ann,
+            &format!("/families/{family}/budgets/status?month=2026-05"),
+        )
+        .await;
+    assert_eq!(status.body["items"][0]["spent"], "50.00", "{}", status.body);
+}
+
 #[tokio::test]
 async fn budgets_change_and_go() {
     let world = world().await;

@@ -109,6 +109,52 @@ async fn refusals_are_remembered_and_bad_keys_record_nothing() {
     assert_eq!(world.get(&ann, &path).await.body["items"], json!([]));
 }
 
+/// An expense is written without a savepoint (its refusals all come before
+/// its one writing statement): a refusal is still kept under its key, and a
+/// key's answer replayed, with nothing recorded twice.
+#[tokio::test]
+async fn a_refused_expense_is_kept_under_its_key_and_a_recorded_one_replayed() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let path = format!("/families/{family}/transactions");
+    let send = |amount: &'static str, key: &'static str| {
+        let body = json!({"kind": "expense", "account_id": account, "category_id": food, "amount": amount});
+        let (world, ann, path) = (&world, &ann, &path);
+        async move {
+            world
+                .call(ann, Method::POST, path, Some(body), Some(key))
+                .await
+        }
+    };
+    let refused = send("1.001", "refused").await;
+    refused.assert_field("amount", "invalid_amount");
+    let again = send("1.001", "refused").await;
+    assert_eq!(again.status, 422);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.body, refused.body);
+    let recorded = send("2.50", "recorded").await;
+    assert_eq!(recorded.status, 201, "{}", recorded.body);
+    let replayed = send("2.50", "recorded").await;
+    assert_eq!(replayed.status, 201);
+    assert_eq!(replayed.headers["idempotent-replayed"], "true");
+    assert_eq!(replayed.body, recorded.body);
+    assert_eq!(send("3", "recorded").await.code(), "idempotency_key_reused");
+    let balance = world
+        .get(&ann, &format!("/families/{family}/accounts/{account}"))
+        .await;
+    assert_eq!(balance.body["balance"], "-2.50", "{}", balance.body);
+    assert_eq!(
+        world.get(&ann, &path).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 #[tokio::test]
 async fn one_key_sent_twenty_times_at_once_records_once() {
     let world = world().await;

@@ -369,6 +369,67 @@ async fn fifty_concurrent_writes_on_one_account_keep_the_exact_balance() {
     );
 }
 
+/// A category deleted while an expense in it is written under a key: either
+/// the expense is recorded and the category is in use, or the category is
+/// gone and the expense refused (that refusal kept under its key) — never a
+/// 500, never an expense in a deleted category.
+#[tokio::test]
+async fn an_expense_and_its_categorys_delete_at_once_never_both_pass() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    let path = format!("/families/{family}/transactions");
+    let mut recorded = 0;
+    for round in 0..12 {
+        let category = world
+            .post(
+                &ann,
+                &format!("/families/{family}/categories"),
+                json!({"name": format!("Round {round}"), "kind": "expense"}),
+            )
+            .await;
+        assert_eq!(category.status, 201, "{}", category.body);
+        let category = category.body["id"].as_str().unwrap().to_owned();
+        let key = format!("race-{round}");
+        let body = json!({"kind": "expense", "account_id": account, "category_id": category, "amount": "1"});
+        let category_path = format!("/families/{family}/categories/{category}");
+        let (expense, delete) = tokio::join!(
+            world.call(
+                &ann,
+                reqwest::Method::POST,
+                &path,
+                Some(body.clone()),
+                Some(&key)
+            ),
+            world.delete(&ann, &category_path),
+        );
+        match (expense.status.as_u16(), delete.status.as_u16()) {
+            (201, 409) => recorded += 1,
+            (422, 204) => {
+                expense.assert_field("category_id", "invalid_value");
+                let again = world
+                    .call(&ann, reqwest::Method::POST, &path, Some(body), Some(&key))
+                    .await;
+                assert_eq!((again.status.as_u16(), again.body), (422, expense.body));
+            }
+            other => panic!(
+                "round {round}: {other:?}: {} / {}",
+                expense.body, delete.body
+            ),
+        }
+    }
+    let balance = world
+        .get(&ann, &format!("/families/{family}/accounts/{account}"))
+        .await;
+    assert_eq!(
+        balance.body["balance"],
+        format!("-{recorded}.00"),
+        "{}",
+        balance.body
+    );
+}
+
 #[tokio::test]
 async fn viewers_read_but_do_not_write() {
     let world = world().await;

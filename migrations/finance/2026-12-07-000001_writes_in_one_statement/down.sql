@@ -1,0 +1,2 @@
+DROP FUNCTION take_idempotency_key;
+DROP FUNCTION record_transaction;

@@ -1,0 +1,121 @@
+-- A new transaction and everything that moves with it, in one statement: the
+-- row, its effect on the balances and on its category's day (worked out by
+-- the service, which also checked every field), and, for an expense, its
+-- budget locked with what the budget month has spent so far. One call in
+-- place of five statements: PostgreSQL's cost of a write is mostly the cost
+-- per statement (planning, executor start-up, a flush per Sync).
+--
+-- The local day is worked out here, from the family's time zone, as every
+-- other local day is. The service names the budget month it expects that day
+-- to fall in (from its own time zone database); when the two disagree, no
+-- budget is read (month_read is false) and the service reads it itself.
+CREATE FUNCTION record_transaction(
+    p_id          UUID,
+    p_family      UUID,
+    p_kind        TEXT,
+    p_account     UUID,
+    p_to_account  UUID,
+    p_amount      BIGINT,
+    p_currency    TEXT,
+    p_to_amount   BIGINT,
+    p_category    UUID,
+    p_occurred_at TIMESTAMPTZ,
+    p_time_zone   TEXT,
+    p_note        TEXT,
+    p_created_by  UUID,
+    -- The balances' moves: accounts (already locked by the caller, in id
+    -- order), their deltas and their transaction counts' moves.
+    p_accounts    UUID[],
+    p_deltas      NUMERIC[],
+    p_counts      BIGINT[],
+    -- What the category's day moves by; NULL for none.
+    p_total       NUMERIC,
+    -- The budget month (and the first day of the month before it) to read;
+    -- NULL for none.
+    p_month_from  DATE,
+    p_month_to    DATE,
+    p_before_from DATE,
+    OUT recorded_on     DATE,
+    OUT recorded_at     TIMESTAMPTZ,
+    OUT month_read      BOOLEAN,
+    OUT budget          UUID,
+    OUT budget_amount   BIGINT,
+    OUT budget_rollover BOOLEAN,
+    OUT month_spent     TEXT,
+    OUT before_spent    TEXT)
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO transactions (id, family_id, kind, account_id, to_account_id, amount, currency,
+        to_amount, category_id, occurred_at, local_date, note, created_by)
+    VALUES (p_id, p_family, p_kind, p_account, p_to_account, p_amount, p_currency, p_to_amount,
+        p_category, p_occurred_at, (p_occurred_at AT TIME ZONE p_time_zone)::date, p_note,
+        p_created_by)
+    RETURNING transactions.local_date, transactions.created_at INTO recorded_on, recorded_at;
+
+    UPDATE accounts a SET balance = a.balance + m.delta, tx_count = a.tx_count + m.count
+    FROM unnest(p_accounts, p_deltas, p_counts) AS m(id, delta, count)
+    WHERE a.id = m.id;
+
+    IF p_total IS NOT NULL THEN
+        INSERT INTO daily_totals (family_id, local_date, category_id, currency, total)
+        VALUES (p_family, recorded_on, p_category, p_currency, p_total)
+        ON CONFLICT (family_id, local_date, category_id, currency)
+        DO UPDATE SET total = daily_totals.total + EXCLUDED.total;
+    END IF;
+
+    month_read := p_month_from IS NOT NULL AND recorded_on BETWEEN p_month_from AND p_month_to;
+    IF month_read THEN
+        -- Concurrent expenses of one budget read its month one after the
+        -- other (each statement here sees what committed before it ran), so
+        -- each threshold is crossed by exactly one of them.
+        SELECT b.id, b.amount, b.rollover INTO budget, budget_amount, budget_rollover
+        FROM budgets b WHERE b.category_id = p_category AND b.currency = p_currency
+        FOR UPDATE;
+        IF FOUND THEN
+            SELECT coalesce(sum(d.total) FILTER (WHERE d.local_date >= p_month_from), 0)::text,
+                   coalesce(sum(d.total) FILTER (WHERE d.local_date < p_month_from), 0)::text
+            INTO month_spent, before_spent
+            FROM daily_totals d
+            WHERE d.category_id = p_category AND d.currency = p_currency
+              AND d.local_date BETWEEN p_before_from AND p_month_to;
+        END IF;
+    END IF;
+END
+$$;
+
+-- An Idempotency-Key taken for this transaction: the advisory lock on its
+-- name (false: another request holds it) and, read after the lock is taken in
+-- a snapshot of its own (so it sees the record of a holder that committed
+-- meanwhile), the key's record if it has one. One statement in place of two.
+--
+-- p_key is what the table keeps of the key; p_key_as_sent finds a record kept
+-- before answers were sealed. Each is looked up with an equality of its own:
+-- `key IN (a, b)` is planned, once the plan is generic, as a filter over every
+-- key of the user and family, a cost that grew with each write.
+CREATE FUNCTION take_idempotency_key(
+    p_lock        TEXT,
+    p_user        UUID,
+    p_family      UUID,
+    p_key         TEXT,
+    p_key_as_sent TEXT,
+    OUT locked      BOOLEAN,
+    OUT key         TEXT,
+    OUT endpoint    TEXT,
+    OUT fingerprint BYTEA,
+    OUT status      SMALLINT,
+    OUT body        BYTEA)
+LANGUAGE plpgsql AS $$
+BEGIN
+    locked := pg_try_advisory_xact_lock(hashtextextended(p_lock, 0));
+    SELECT k.key, k.endpoint, k.fingerprint, k.status, k.body
+    INTO key, endpoint, fingerprint, status, body
+    FROM idempotency_keys k
+    WHERE k.user_id = p_user AND k.family_id = p_family AND k.key = p_key;
+    IF NOT FOUND THEN
+        SELECT k.key, k.endpoint, k.fingerprint, k.status, k.body
+        INTO key, endpoint, fingerprint, status, body
+        FROM idempotency_keys k
+        WHERE k.user_id = p_user AND k.family_id = p_family AND k.key = p_key_as_sent;
+    END IF;
+END
+$$;
