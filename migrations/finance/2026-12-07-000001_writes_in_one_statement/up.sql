@@ -52,9 +52,12 @@ BEGIN
         p_created_by)
     RETURNING transactions.local_date, transactions.created_at INTO recorded_on, recorded_at;
 
-    UPDATE accounts a SET balance = a.balance + m.delta, tx_count = a.tx_count + m.count
-    FROM unnest(p_accounts, p_deltas, p_counts) AS m(id, delta, count)
-    WHERE a.id = m.id;
+    -- One row at a time: an UPDATE by id keeps one plan, where a join with
+    -- the arrays is planned again at each call.
+    FOR i IN 1 .. coalesce(array_length(p_accounts, 1), 0) LOOP
+        UPDATE accounts SET balance = balance + p_deltas[i], tx_count = tx_count + p_counts[i]
+        WHERE id = p_accounts[i];
+    END LOOP;
 
     IF p_total IS NOT NULL THEN
         INSERT INTO daily_totals (family_id, local_date, category_id, currency, total)
