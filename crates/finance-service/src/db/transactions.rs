@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::Optional;
+use crate::domain::dates::BudgetMonth;
 
 /// Read by name by [`find`], [`insert`] and [`update`]; by position (the
 /// fields in the order of `COLUMNS`) by [`list`], which reads 50 at a time.
@@ -123,14 +124,6 @@ pub struct BalanceMove {
     pub account: Uuid,
     pub delta: i128,
     pub count: i64,
-}
-
-/// The budget month a new expense is expected to fall in (its first and
-/// last day), and the first day of the month before it, for rollovers.
-pub struct BudgetMonth {
-    pub before_from: time::Date,
-    pub from: time::Date,
-    pub to: time::Date,
 }
 
 /// What [`record`] wrote and read.

@@ -84,6 +84,28 @@ pub fn previous_budget_month(from: Date, start_day: u8) -> Option<(Date, Date)> 
     budget_month_of(from.previous_day()?, start_day)
 }
 
+/// The budget month a day falls in (its first and last day), and the first
+/// day of the month before it, which a rollover carries from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetMonth {
+    pub before_from: Date,
+    pub from: Date,
+    pub to: Date,
+}
+
+impl BudgetMonth {
+    /// The budget month `day` falls in; `None` at the ends of the calendar.
+    pub fn of(day: Date, start_day: u8) -> Option<Self> {
+        let (from, to) = budget_month_of(day, start_day)?;
+        let (before_from, _) = previous_budget_month(from, start_day)?;
+        Some(Self {
+            before_from,
+            from,
+            to,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +155,28 @@ mod tests {
             previous_budget_month(date!(2026 - 03 - 01), 1),
             Some((date!(2026 - 02 - 01), date!(2026 - 02 - 28)))
         );
+    }
+
+    #[test]
+    fn a_days_budget_month_carries_from_the_month_before_it() {
+        // A payday-25 family on 10 January: December's month, and
+        // November's before it, across the turn of the year.
+        assert_eq!(
+            BudgetMonth::of(date!(2026 - 01 - 10), 25),
+            Some(BudgetMonth {
+                before_from: date!(2025 - 11 - 25),
+                from: date!(2025 - 12 - 25),
+                to: date!(2026 - 01 - 24),
+            })
+        );
+        assert_eq!(
+            BudgetMonth::of(date!(2026 - 03 - 01), 1),
+            Some(BudgetMonth {
+                before_from: date!(2026 - 02 - 01),
+                from: date!(2026 - 03 - 01),
+                to: date!(2026 - 03 - 31),
+            })
+        );
+        assert_eq!(BudgetMonth::of(Date::MIN, 1), None);
     }
 }

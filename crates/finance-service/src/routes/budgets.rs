@@ -19,7 +19,7 @@ use super::{FamilyPath, ItemPath, Reply, WriteRequest};
 use crate::access::{self, Authed, Caller, Need};
 use crate::body::{self, Fields, Patch};
 use crate::db::{self, budgets, totals};
-use crate::domain::dates;
+use crate::domain::dates::{self, BudgetMonth};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -82,10 +82,11 @@ pub async fn locked_status(
     day: time::Date,
     start_day: u8,
 ) -> Result<Option<(budgets::Budget, MonthStatus)>, Error> {
-    let out_of_range = || Error::internal("month out of range");
-    let (from, to) = dates::budget_month_of(day, start_day).ok_or_else(out_of_range)?;
-    let (before_from, _) =
-        dates::previous_budget_month(from, start_day).ok_or_else(out_of_range)?;
+    let BudgetMonth {
+        before_from,
+        from,
+        to,
+    } = BudgetMonth::of(day, start_day).ok_or_else(|| Error::internal("month out of range"))?;
     let (budget, spent) = futures_util::future::join(
         budgets::lock_for_category(conn, category, currency),
         totals::month_and_before(conn, category, currency, before_from, from, to),

@@ -31,7 +31,8 @@ use crate::db::budgets::Budget;
 use crate::db::families::Family;
 use crate::db::transactions::{self, Filter, Transaction};
 use crate::db::{self, categories, totals};
-use crate::domain::{TransactionKind, dates};
+use crate::domain::TransactionKind;
+use crate::domain::dates::{self, BudgetMonth};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -420,8 +421,9 @@ pub async fn create(
                     Some((budget, status)) => alerts_of(&row, &budget, &status)?,
                     None => Vec::new(),
                 },
-                // Not an expense, or its day is not where this service's
-                // time zone database put it: the budget is read on its own.
+                // An expense whose day PostgreSQL's time zone database put
+                // outside the month this service expected: no budget was
+                // read, so it is read on its own.
                 (Some(_), false) => alerts(conn, scope, &row).await?,
                 (None, _) => Vec::new(),
             };
@@ -467,22 +469,15 @@ fn transfer_amount(
 
 /// The budget month that a transaction at `at` is expected to fall in, by
 /// this service's time zone database.
-fn expected_month(family: &Family, at: OffsetDateTime) -> Option<transactions::BudgetMonth> {
-    let day = family.zone().date_of(at);
-    let (from, to) = dates::budget_month_of(day, family.start_day())?;
-    let (before_from, _) = dates::previous_budget_month(from, family.start_day())?;
-    Some(transactions::BudgetMonth {
-        before_from,
-        from,
-        to,
-    })
+fn expected_month(family: &Family, at: OffsetDateTime) -> Option<BudgetMonth> {
+    BudgetMonth::of(family.zone().date_of(at), family.start_day())
 }
 
 /// The budget and month status that `transactions::record` read for `row`.
 fn recorded_status(
     row: &Transaction,
     recorded: &transactions::Recorded,
-    month: &transactions::BudgetMonth,
+    month: &BudgetMonth,
 ) -> Result<Option<(Budget, MonthStatus)>, Error> {
     let (Some(id), Some(category_id), Some(amount), Some(rollover)) = (
         recorded.budget,
