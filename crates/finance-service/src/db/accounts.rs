@@ -3,6 +3,7 @@
 //! balance is one row read; the row lock of `UPDATE … balance = balance + x`
 //! keeps it exact under concurrent writers.
 
+use auth_types::UserId;
 use diesel::result::Error as DieselError;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -58,6 +59,26 @@ pub async fn find(
     ))
     .bind::<SqlUuid, _>(family)
     .bind::<SqlUuid, _>(id)
+    .get_result(&mut conn)
+    .await
+    .optional()
+}
+
+/// The family's account `id`, if `reader` is a member of the family: the
+/// membership and the row in one statement.
+pub async fn find_for_reader(
+    mut conn: &AsyncPgConnection,
+    family: Uuid,
+    id: Uuid,
+    reader: UserId,
+) -> Result<Option<Account>, DieselError> {
+    db_kit::sql(format!(
+        "SELECT {COLUMNS} FROM accounts WHERE family_id = $1 AND id = $2 AND {}",
+        super::members::READER_OF_FAMILY
+    ))
+    .bind::<SqlUuid, _>(family)
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(reader.0)
     .get_result(&mut conn)
     .await
     .optional()

@@ -68,11 +68,13 @@ pub async fn get(
     caller: Caller,
     path: web::Path<ItemPath>,
 ) -> Result<HttpResponse, Error> {
-    super::read_one(
+    // The hottest read (a balance): its membership check and row in one
+    // statement.
+    super::read_one_checked(
         &state,
         &caller,
         &path,
-        async |conn, family, id| accounts::find(conn, family, id, false).await,
+        async |conn, family, id, reader| accounts::find_for_reader(conn, family, id, reader).await,
         AccountResponse::from_row,
     )
     .await

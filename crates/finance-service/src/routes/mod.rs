@@ -184,6 +184,39 @@ where
     .await
 }
 
+/// [`read_one`] in one statement: `find` is given the reader and checks the
+/// membership in the statement that reads the row (see
+/// `members::READER_OF_FAMILY`). A family the caller is not in answers 404
+/// like a row that is not there, as in [`read_one`], whose membership check
+/// is a statement of its own.
+pub async fn read_one_checked<R, T>(
+    state: &AppState,
+    caller: &Caller,
+    path: &ItemPath,
+    find: impl AsyncFnOnce(
+        &AsyncPgConnection,
+        uuid::Uuid,
+        uuid::Uuid,
+        auth_types::UserId,
+    ) -> Result<Option<R>, DieselError>,
+    answer: impl FnOnce(R) -> Result<T, Error>,
+) -> Result<HttpResponse, Error>
+where
+    T: Serialize,
+{
+    let (family, id) = (access::path_id(&path.fid)?, access::path_id(&path.id)?);
+    let row = state
+        .db
+        .run(async |conn| {
+            find(conn, family, id, caller.user_id)
+                .await
+                .map_err(Error::from)
+        })
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(Reply::ok(&answer(row)?)?.into_response())
+}
+
 /// Runs a DELETE (writers) in family `family_id` in one database transaction; 204.
 pub async fn delete<F>(
     state: &AppState,

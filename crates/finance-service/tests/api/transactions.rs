@@ -141,6 +141,10 @@ async fn ids_of_another_family_are_refused_like_unknown_ones() {
         format!("/families/{family}/accounts/{eve_account}"),
         format!("/families/{family}/categories/{eve_food}"),
         format!("/families/{family}/transactions/nope"),
+        // Rows that are there, in a family ann is not in.
+        format!("/families/{theirs}/accounts/{eve_account}"),
+        format!("/families/{theirs}/transactions/{eve_tx}"),
+        format!("/families/{theirs}/categories/{eve_food}"),
     ] {
         assert_eq!(world.get(&ann, &path).await.code(), "not_found", "{path}");
     }
@@ -458,6 +462,70 @@ async fn viewers_read_but_do_not_write() {
         403
     );
     assert_eq!(world.balance(&ann, &family, &account).await, "0.00");
+}
+
+/// A new expense locks its account and holds its category. Someone who may not
+/// write in the family must neither take nor wait for those locks: while
+/// another transaction holds both rows, a viewer is refused and an outsider
+/// answered 404 at once, with or without a key (waiting would end in the
+/// database deadline's 503).
+#[tokio::test]
+async fn an_expense_the_caller_may_not_write_waits_on_no_lock_of_the_family() {
+    use diesel_async::RunQueryDsl;
+    let world = world().await;
+    let (ann, vic, eve) = (
+        world.user("ann").await,
+        world.user("vic").await,
+        world.user("eve").await,
+    );
+    let family = world.family(&ann, "EUR").await;
+    world.join(&ann, &family, &vic, "viewer").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let mut holder = world.auth.db.connect().await;
+    for statement in [
+        "BEGIN".to_owned(),
+        format!("SELECT 1 FROM accounts WHERE id = '{account}' FOR UPDATE"),
+        format!("SELECT 1 FROM categories WHERE id = '{food}' FOR UPDATE"),
+    ] {
+        diesel::sql_query(statement)
+            .execute(&mut holder)
+            .await
+            .unwrap();
+    }
+    let path = format!("/families/{family}/transactions");
+    let body =
+        json!({"kind": "expense", "account_id": account, "category_id": food, "amount": "5"});
+    for (user, key, status, code) in [
+        (&vic, None, 403, "forbidden"),
+        (&vic, Some("viewer-key"), 403, "forbidden"),
+        (&eve, None, 404, "not_found"),
+        (&eve, Some("outsider-key"), 404, "not_found"),
+    ] {
+        let refused = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            world.call(user, reqwest::Method::POST, &path, Some(body.clone()), key),
+        )
+        .await
+        .expect("the refusal waited on a lock");
+        assert_eq!(
+            (refused.status.as_u16(), refused.code()),
+            (status, code),
+            "{}",
+            refused.body
+        );
+    }
+    diesel::sql_query("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let recorded = world.expense(&ann, &family, &account, &food, "5").await;
+    assert_eq!(recorded.status, 201, "{}", recorded.body);
+    assert_eq!(world.balance(&ann, &family, &account).await, "-5.00");
+    assert_eq!(
+        world.number("SELECT count(*) AS n FROM transactions").await,
+        1
+    );
 }
 
 /// Every combination of the list's filters (each its own statement) answers
