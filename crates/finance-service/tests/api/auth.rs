@@ -74,3 +74,58 @@ async fn tokens_that_are_not_live_access_tokens_are_refused() {
         .unwrap();
     assert_eq!(world.get(&bob, "/families").await.status, 401);
 }
+
+/// A read goes to PostgreSQL while Redis checks the session; what it found is
+/// never answered to a token that is no longer live. The 401 comes before the
+/// 404 of a family ann is not in and of a malformed id, as it did when the
+/// session was checked first.
+#[tokio::test]
+async fn a_logged_out_token_reads_nothing_and_is_refused_before_anything_else() {
+    let world = world().await;
+    let (ann, bob) = (world.user("ann").await, world.user("bob").await);
+    let family = world.family(&ann, "EUR").await;
+    let theirs = world.family(&bob, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "12").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let spent = world.expense(&ann, &family, &account, &food, "2").await;
+    let transaction = spent.body["id"].as_str().unwrap().to_owned();
+    let reads = [
+        format!("/families/{family}/accounts/{account}"),
+        format!("/families/{family}/accounts"),
+        format!("/families/{family}/transactions"),
+        format!("/families/{family}/transactions/{transaction}"),
+        format!("/families/{family}/categories/{food}"),
+        format!("/families/{family}/budgets"),
+        format!("/families/{family}/goals"),
+    ];
+    for path in &reads {
+        assert_eq!(world.get(&ann, path).await.status, 200, "{path}");
+    }
+    let outside = [
+        format!("/families/{theirs}/accounts"),
+        format!("/families/{family}/accounts/not-an-id"),
+        format!("/families/not-an-id/transactions"),
+    ];
+    for path in &outside {
+        assert_eq!(world.get(&ann, path).await.status, 404, "{path}");
+    }
+    let logout = world
+        .client
+        .post(world.auth.endpoint("/api/v1/auth/logout"))
+        .bearer_auth(&ann.token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    for path in reads.iter().chain(&outside) {
+        let refused = world.get(&ann, path).await;
+        assert_eq!(
+            (refused.status.as_u16(), refused.code()),
+            (401, "unauthorized"),
+            "{path}: {}",
+            refused.body
+        );
+        assert_eq!(refused.headers["www-authenticate"], "Bearer", "{path}");
+    }
+}

@@ -107,6 +107,27 @@ async fn the_session_store_down_is_503_and_nothing_is_recorded() {
         "{:?}",
         started.elapsed()
     );
+    // A read goes to PostgreSQL while Redis is asked: its answer waits for
+    // Redis, and is the 503.
+    for mode in [ProxyMode::Refuse, ProxyMode::Silent] {
+        world.redis_proxy().set_mode(mode);
+        let started = Instant::now();
+        unavailable(
+            &world
+                .get(&ann, &format!("/families/{family}/accounts/{account}"))
+                .await,
+        );
+        unavailable(
+            &world
+                .get(&ann, &format!("/families/{family}/transactions"))
+                .await,
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{mode:?}: {:?}",
+            started.elapsed()
+        );
+    }
     let ready = world
         .client
         .get(format!("{}/health/ready", world.finance))
