@@ -104,7 +104,7 @@ async fn a_logged_out_token_reads_nothing_and_is_refused_before_anything_else() 
     let outside = [
         format!("/families/{theirs}/accounts"),
         format!("/families/{family}/accounts/not-an-id"),
-        format!("/families/not-an-id/transactions"),
+        "/families/not-an-id/transactions".to_owned(),
     ];
     for path in &outside {
         assert_eq!(world.get(&ann, path).await.status, 404, "{path}");
