@@ -2,8 +2,7 @@
 //!
 //! [`Caller`] is the authenticated user (the shared access-token guard), whose
 //! personal family exists: the first finance request of a user creates it,
-//! once. [`Reader`] is the same for reads, its session checked beside the
-//! read rather than before it. [`Need`] is checked against the caller's membership in the handler's
+//! once. [`Need`] is checked against the caller's membership in the handler's
 //! own transaction: not a member is 404 (another family's ids look like ids
 //! that do not exist), a viewer writing or a member doing an owner's job 403.
 
@@ -15,7 +14,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use auth_types::UserId;
 use diesel_async::AsyncPgConnection;
-use session_guard::{AccessGuard, Authenticated, GuardError};
+use session_guard::Authenticated;
 
 use crate::db::families::{self, Family};
 use crate::domain::Role;
@@ -43,7 +42,13 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let authenticated = Authenticated::from_request(req, &mut Payload::None);
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let access_token = bearer(req);
+        let access_token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .map(|(_, token)| token.trim().to_owned())
+            .unwrap_or_default();
         Box::pin(async move {
             let authenticated = authenticated.await?;
             let state = state.ok_or_else(|| Error::internal("app state missing"))?;
@@ -51,100 +56,13 @@ impl FromRequest for Caller {
                 user_id: authenticated.user_id,
                 access_token,
             };
-            admit(&state, &caller).await?;
+            if !state.is_known(caller.user_id) {
+                ensure_personal_family(&state, &caller).await?;
+                state.remember(caller.user_id);
+            }
             Ok(caller)
         })
     }
-}
-
-/// The caller of a read: the token is verified, and its session is checked
-/// in Redis while the read goes to PostgreSQL ([`Reader::read`]), so a read
-/// waits for one round trip where it waited for two. What the read found is
-/// dropped unless the session is live, and the session's refusal (401, or 503
-/// when Redis fails) is answered before anything the read says. A user this
-/// process has not seen yet is checked first and given their personal family,
-/// as [`Caller`] does.
-pub struct Reader {
-    pub user_id: UserId,
-    session: Pin<Box<dyn Future<Output = Result<(), Error>>>>,
-}
-
-impl Reader {
-    /// `read`'s result if the session is live; the session's refusal first,
-    /// without waiting for the read.
-    pub async fn read<T>(self, read: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
-        use futures_util::future::{Either, select};
-        let read = std::pin::pin!(read);
-        match select(self.session, read).await {
-            Either::Left((live, read)) => {
-                live?;
-                read.await
-            }
-            Either::Right((found, session)) => {
-                session.await?;
-                found
-            }
-        }
-    }
-}
-
-impl FromRequest for Reader {
-    type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        // Verified before anything is awaited, as `Authenticated` does.
-        let verified = match req.app_data::<web::Data<AccessGuard>>() {
-            Some(guard) => guard
-                .verify_bearer(session_guard::authorization(req))
-                .map(|claims| (guard.clone(), claims)),
-            None => Err(GuardError::Internal("the access guard is missing".into())),
-        };
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let access_token = bearer(req);
-        Box::pin(async move {
-            let (guard, claims) = verified?;
-            let state = state.ok_or_else(|| Error::internal("app state missing"))?;
-            let user_id = claims.sub;
-            if state.is_known(user_id) {
-                let session = Box::pin(async move { Ok(guard.check(&claims).await?) });
-                return Ok(Reader { user_id, session });
-            }
-            guard.check(&claims).await?;
-            admit(
-                &state,
-                &Caller {
-                    user_id,
-                    access_token,
-                },
-            )
-            .await?;
-            Ok(Reader {
-                user_id,
-                session: Box::pin(std::future::ready(Ok(()))),
-            })
-        })
-    }
-}
-
-/// The bearer token of the request, as sent (empty when there is none).
-fn bearer(req: &HttpRequest) -> String {
-    req.headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .map(|(_, token)| token.trim().to_owned())
-        .unwrap_or_default()
-}
-
-/// Lets a caller in: their personal family is made on the first request this
-/// process sees from them.
-async fn admit(state: &AppState, caller: &Caller) -> Result<(), Error> {
-    if !state.is_known(caller.user_id) {
-        ensure_personal_family(state, caller).await?;
-        state.remember(caller.user_id);
-    }
-    Ok(())
 }
 
 /// Creates the caller's personal family unless it exists: exactly once, even

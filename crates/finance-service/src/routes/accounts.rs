@@ -9,7 +9,7 @@ use service_kit::json::JsonObject;
 use time::OffsetDateTime;
 
 use super::{FamilyPath, ItemPath, Reply, WriteRequest};
-use crate::access::{self, Authed, Caller, Need, Reader};
+use crate::access::{self, Authed, Caller, Need};
 use crate::body::{self, Fields, Patch};
 use crate::db::{self, accounts};
 use crate::domain::AccountKind;
@@ -49,12 +49,12 @@ impl AccountResponse {
 /// `GET /families/{fid}/accounts`.
 pub async fn list(
     state: web::Data<AppState>,
-    reader: Reader,
+    caller: Caller,
     path: web::Path<FamilyPath>,
 ) -> Result<HttpResponse, Error> {
     super::read_list(
         &state,
-        reader,
+        &caller,
         &path.fid,
         async |conn, family| accounts::list(conn, family).await,
         AccountResponse::from_row,
@@ -65,14 +65,14 @@ pub async fn list(
 /// `GET /families/{fid}/accounts/{id}`.
 pub async fn get(
     state: web::Data<AppState>,
-    reader: Reader,
+    caller: Caller,
     path: web::Path<ItemPath>,
 ) -> Result<HttpResponse, Error> {
     // The hottest read (a balance): its membership check and row in one
     // statement.
     super::read_one_checked(
         &state,
-        reader,
+        &caller,
         &path,
         async |conn, family, id, reader| accounts::find_for_reader(conn, family, id, reader).await,
         AccountResponse::from_row,

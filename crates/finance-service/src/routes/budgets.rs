@@ -16,7 +16,7 @@ use super::accounts::amount_field;
 use super::categories::category_field;
 use super::query::Query;
 use super::{FamilyPath, ItemPath, Reply, WriteRequest};
-use crate::access::{self, Authed, Caller, Need, Reader};
+use crate::access::{self, Authed, Caller, Need};
 use crate::body::{self, Fields, Patch};
 use crate::db::{self, budgets, totals};
 use crate::domain::dates::{self, BudgetMonth};
@@ -174,12 +174,12 @@ pub(super) fn status_of(
 /// `GET /families/{fid}/budgets`.
 pub async fn list(
     state: web::Data<AppState>,
-    reader: Reader,
+    caller: Caller,
     path: web::Path<FamilyPath>,
 ) -> Result<HttpResponse, Error> {
     super::read_list(
         &state,
-        reader,
+        &caller,
         &path.fid,
         async |conn, family| budgets::list(conn, family).await,
         BudgetResponse::from_row,
@@ -190,12 +190,12 @@ pub async fn list(
 /// `GET /families/{fid}/budgets/{id}`.
 pub async fn get(
     state: web::Data<AppState>,
-    reader: Reader,
+    caller: Caller,
     path: web::Path<ItemPath>,
 ) -> Result<HttpResponse, Error> {
     super::read_one(
         &state,
-        reader,
+        &caller,
         &path,
         async |conn, family, id| budgets::find(conn, family, id).await,
         BudgetResponse::from_row,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use service_kit::json::JsonObject;
 
 use super::{FamilyPath, ItemPath, Reply, WriteRequest};
-use crate::access::{self, Authed, Caller, Need, Reader};
+use crate::access::{self, Authed, Caller, Need};
 use crate::body::{self, Fields, Patch};
 use crate::db::categories::{self, Category};
 use crate::domain::CategoryKind;
@@ -18,12 +18,12 @@ use crate::state::AppState;
 /// `GET /families/{fid}/categories`.
 pub async fn list(
     state: web::Data<AppState>,
-    reader: Reader,
+    caller: Caller,
     path: web::Path<FamilyPath>,
 ) -> Result<HttpResponse, Error> {
     super::read_list(
         &state,
-        reader,
+        &caller,
         &path.fid,
         async |conn, family| categories::list(conn, family).await,
         Ok,
@@ -34,12 +34,12 @@ pub async fn list(
 /// `GET /families/{fid}/categories/{id}`.
 pub async fn get(
     state: web::Data<AppState>,
-    reader: Reader,
+    caller: Caller,
     path: web::Path<ItemPath>,
 ) -> Result<HttpResponse, Error> {
     super::read_one(
         &state,
-        reader,
+        &caller,
         &path,
         async |conn, family, id| categories::find(conn, family, id).await,
         Ok,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::accounts::amount_field;
 use super::{FamilyPath, ItemPath, Reply, WriteRequest};
-use crate::access::{self, Authed, Caller, Need, Reader};
+use crate::access::{self, Authed, Caller, Need};
 use crate::body::{self, Fields, Patch};
 use crate::db::{self, goals};
 use crate::domain::dates;
@@ -62,12 +62,12 @@ struct ContributionResponse {
 /// `GET /families/{fid}/goals`.
 pub async fn list(
     state: web::Data<AppState>,
-    reader: Reader,
+    caller: Caller,
     path: web::Path<FamilyPath>,
 ) -> Result<HttpResponse, Error> {
     super::read_list(
         &state,
-        reader,
+        &caller,
         &path.fid,
         async |conn, family| goals::list(conn, family).await,
         GoalResponse::from_row,
@@ -78,12 +78,12 @@ pub async fn list(
 /// `GET /families/{fid}/goals/{id}`.
 pub async fn get(
     state: web::Data<AppState>,
-    reader: Reader,
+    caller: Caller,
     path: web::Path<ItemPath>,
 ) -> Result<HttpResponse, Error> {
     super::read_one(
         &state,
-        reader,
+        &caller,
         &path,
         async |conn, family, id| goals::find(conn, family, id, false).await,
         GoalResponse::from_row,

@@ -36,7 +36,7 @@ use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::access::{self, Caller, InFamily, Need, Reader};
+use crate::access::{self, Caller, InFamily, Need};
 use crate::db;
 use crate::error::Error;
 use crate::idempotency::{self, Fingerprint, Key, Stored};
@@ -114,7 +114,7 @@ where
 /// `answer` makes it, as `{"items": [...]}`.
 pub async fn read_list<R, T>(
     state: &AppState,
-    reader: Reader,
+    caller: &Caller,
     family_id: &str,
     load: impl AsyncFnOnce(&AsyncPgConnection, uuid::Uuid) -> Result<Vec<R>, DieselError>,
     answer: impl Fn(R) -> Result<T, Error>,
@@ -122,7 +122,7 @@ pub async fn read_list<R, T>(
 where
     T: Serialize,
 {
-    read_beside(state, reader, family_id, async |conn, family| {
+    read_beside(state, caller, family_id, async |conn, family| {
         let items = load(conn, family)
             .await?
             .into_iter()
@@ -135,36 +135,29 @@ where
 
 /// A read that needs only the family's id, sent beside the membership check:
 /// both statements go out in one write and come back in one round trip (see
-/// `db::exec`), while Redis checks the session ([`Reader::read`]). Whatever
-/// `work` found is dropped unless the session is live and the caller may
-/// read the family, and those refusals come, in that order, before any error
-/// of `work`.
+/// `db::exec`). Whatever `work` found is dropped unless the caller may read
+/// the family, and the check's refusal comes before any error of `work`.
 pub async fn read_beside<F>(
     state: &AppState,
-    reader: Reader,
+    caller: &Caller,
     family_id: &str,
     work: F,
 ) -> Result<HttpResponse, Error>
 where
     F: AsyncFnOnce(&AsyncPgConnection, uuid::Uuid) -> Result<Reply, Error>,
 {
-    let user = reader.user_id;
-    let reply = reader
-        .read(async {
-            let family_id = access::path_id(family_id)?;
-            state
-                .db
-                .run(async |conn| {
-                    let conn: &AsyncPgConnection = conn;
-                    let (scope, reply) = futures_util::future::join(
-                        access::check(conn, family_id, user, Need::Reader),
-                        work(conn, family_id),
-                    )
-                    .await;
-                    scope?;
-                    reply
-                })
-                .await
+    let family_id = access::path_id(family_id)?;
+    let reply = state
+        .db
+        .run(async |conn| {
+            let conn: &AsyncPgConnection = conn;
+            let (scope, reply) = futures_util::future::join(
+                access::check(conn, family_id, caller.user_id, Need::Reader),
+                work(conn, family_id),
+            )
+            .await;
+            scope?;
+            reply
         })
         .await?;
     Ok(reply.into_response())
@@ -175,7 +168,7 @@ where
 /// `answer` makes it.
 pub async fn read_one<R, T>(
     state: &AppState,
-    reader: Reader,
+    caller: &Caller,
     path: &ItemPath,
     find: impl AsyncFnOnce(&AsyncPgConnection, uuid::Uuid, uuid::Uuid) -> Result<Option<R>, DieselError>,
     answer: impl FnOnce(R) -> Result<T, Error>,
@@ -184,7 +177,7 @@ where
     T: Serialize,
 {
     let id = access::path_id(&path.id);
-    read_beside(state, reader, &path.fid, async |conn, family| {
+    read_beside(state, caller, &path.fid, async |conn, family| {
         let row = find(conn, family, id?).await?.ok_or(Error::NotFound)?;
         Reply::ok(&answer(row)?)
     })
@@ -198,7 +191,7 @@ where
 /// is a statement of its own.
 pub async fn read_one_checked<R, T>(
     state: &AppState,
-    reader: Reader,
+    caller: &Caller,
     path: &ItemPath,
     find: impl AsyncFnOnce(
         &AsyncPgConnection,
@@ -211,14 +204,13 @@ pub async fn read_one_checked<R, T>(
 where
     T: Serialize,
 {
-    let user = reader.user_id;
-    let row = reader
-        .read(async {
-            let (family, id) = (access::path_id(&path.fid)?, access::path_id(&path.id)?);
-            state
-                .db
-                .run(async |conn| find(conn, family, id, user).await.map_err(Error::from))
+    let (family, id) = (access::path_id(&path.fid)?, access::path_id(&path.id)?);
+    let row = state
+        .db
+        .run(async |conn| {
+            find(conn, family, id, caller.user_id)
                 .await
+                .map_err(Error::from)
         })
         .await?
         .ok_or(Error::NotFound)?;

@@ -24,7 +24,7 @@ use super::budgets::MonthStatus;
 use super::categories::{category_field, checked_category};
 use super::query::Query;
 use super::{FamilyPath, ItemPath, Reply, Undo, WriteRequest};
-use crate::access::{self, Authed, Caller, InFamily, Need, Reader};
+use crate::access::{self, Authed, Caller, InFamily, Need};
 use crate::body::{self, Fields, Patch};
 use crate::db::accounts::{self, Account};
 use crate::db::budgets::Budget;
@@ -559,12 +559,12 @@ fn alerts_of(
 /// `GET /families/{fid}/transactions/{id}`.
 pub async fn get(
     state: web::Data<AppState>,
-    reader: Reader,
+    caller: Caller,
     path: web::Path<ItemPath>,
 ) -> Result<HttpResponse, Error> {
     super::read_one(
         &state,
-        reader,
+        &caller,
         &path,
         async |conn, family, id| transactions::find(conn, family, id, false).await,
         TransactionResponse::from_row,
@@ -822,7 +822,7 @@ fn decode_cursor(text: &str) -> Option<(OffsetDateTime, Uuid)> {
 /// `GET /families/{fid}/transactions?account_id&category_id&kind&from&to&limit&cursor`.
 pub async fn list(
     state: web::Data<AppState>,
-    reader: Reader,
+    caller: Caller,
     path: web::Path<FamilyPath>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Error> {
@@ -834,7 +834,7 @@ pub async fn list(
     let limit = query.integer_in("limit", 1..=200).unwrap_or(50);
     let after = query.with("cursor", "is not a cursor of this list", decode_cursor);
     let checked = query.finish();
-    super::read_beside(&state, reader, &path.fid, async |conn, family| {
+    super::read_beside(&state, &caller, &path.fid, async |conn, family| {
         checked?;
         let filter = Filter {
             account_id,

@@ -75,10 +75,9 @@ async fn tokens_that_are_not_live_access_tokens_are_refused() {
     assert_eq!(world.get(&bob, "/families").await.status, 401);
 }
 
-/// A read goes to PostgreSQL while Redis checks the session; what it found is
-/// never answered to a token that is no longer live. The 401 comes before the
-/// 404 of a family ann is not in and of a malformed id, as it did when the
-/// session was checked first.
+/// Every read (each of the read helpers) refuses a token that is no longer
+/// live, with what it would have found never answered; the 401 comes before
+/// the 404 of a family ann is not in and of a malformed id.
 #[tokio::test]
 async fn a_logged_out_token_reads_nothing_and_is_refused_before_anything_else() {
     let world = world().await;

@@ -107,8 +107,7 @@ async fn the_session_store_down_is_503_and_nothing_is_recorded() {
         "{:?}",
         started.elapsed()
     );
-    // A read goes to PostgreSQL while Redis is asked: its answer waits for
-    // Redis, and is the 503.
+    // Reads are refused as writes are, whether Redis refuses or is silent.
     for mode in [ProxyMode::Refuse, ProxyMode::Silent] {
         world.redis_proxy().set_mode(mode);
         let started = Instant::now();
