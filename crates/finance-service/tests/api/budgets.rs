@@ -282,6 +282,59 @@ async fn the_write_reads_the_budget_only_in_the_month_its_day_falls_in() {
     assert_eq!(status.body["items"][0]["spent"], "50.00", "{}", status.body);
 }
 
+/// The month before is read only for a budget that rolls over (the only one
+/// whose status carries from it).
+#[tokio::test]
+async fn the_write_reads_the_month_before_only_for_a_rollover() {
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    let budget = world
+        .post(
+            &ann,
+            &format!("/families/{family}/budgets"),
+            json!({"category_id": food, "limit": "100"}),
+        )
+        .await;
+    assert_eq!(budget.status, 201, "{}", budget.body);
+    let april = world
+        .post(
+            &ann,
+            &format!("/families/{family}/transactions"),
+            json!({"kind": "expense", "account_id": account, "category_id": food,
+                   "amount": "30", "occurred_at": "2026-04-10T12:00:00Z"}),
+        )
+        .await;
+    assert_eq!(april.status, 201, "{}", april.body);
+    // The April spending the May write read, in minor units.
+    let before_spent = async || {
+        world
+            .number(&format!(
+                "SELECT r.before_spent::bigint AS n
+                 FROM record_transaction(gen_random_uuid(), '{family}', 'expense', '{account}',
+                     NULL, 100, 'EUR', NULL, '{food}', '2026-05-10T12:00:00Z', 'UTC', NULL,
+                     gen_random_uuid(), ARRAY['{account}'::uuid], ARRAY[-100]::numeric[],
+                     ARRAY[1]::bigint[], 100, '2026-05-01', '2026-05-31', '2026-04-01') r"
+            ))
+            .await
+    };
+    assert_eq!(before_spent().await, 0);
+    let rolled = world
+        .patch(
+            &ann,
+            &format!(
+                "/families/{family}/budgets/{}",
+                budget.body["id"].as_str().unwrap()
+            ),
+            json!({"rollover": true}),
+        )
+        .await;
+    assert_eq!(rolled.status, 200, "{}", rolled.body);
+    assert_eq!(before_spent().await, 3000);
+}
+
 #[tokio::test]
 async fn budgets_change_and_go() {
     let world = world().await;
