@@ -2,22 +2,27 @@
 
 use serde_json::json;
 
-use crate::helpers::world;
+use crate::helpers::{User, World, world};
+
+/// Ends the user's session at the auth service.
+async fn log_out(world: &World, user: &User) {
+    let logout = world
+        .client
+        .post(world.auth.endpoint("/api/v1/auth/logout"))
+        .bearer_auth(&user.token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+}
 
 #[tokio::test]
 async fn a_logged_out_token_is_refused_at_once() {
     let world = world().await;
     let ann = world.user("ann").await;
     assert_eq!(world.get(&ann, "/families").await.status, 200);
-    let logout = world
-        .client
-        .post(world.auth.endpoint("/api/v1/auth/logout"))
-        .bearer_auth(&ann.token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(logout.status(), 204);
+    log_out(&world, &ann).await;
     let refused = world.get(&ann, "/families").await;
     assert_eq!(
         (refused.status.as_u16(), refused.code()),
@@ -108,15 +113,7 @@ async fn a_logged_out_token_reads_nothing_and_is_refused_before_anything_else() 
     for path in &outside {
         assert_eq!(world.get(&ann, path).await.status, 404, "{path}");
     }
-    let logout = world
-        .client
-        .post(world.auth.endpoint("/api/v1/auth/logout"))
-        .bearer_auth(&ann.token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(logout.status(), 204);
+    log_out(&world, &ann).await;
     for path in reads.iter().chain(&outside) {
         let refused = world.get(&ann, path).await;
         assert_eq!(
