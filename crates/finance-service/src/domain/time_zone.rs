@@ -79,34 +79,47 @@ mod tests {
     #[test]
     fn an_instant_falls_on_the_zones_own_day() {
         use time::macros::{date, datetime};
-        let zone = |name| TimeZone::parse(name).expect("a zone");
-        let new_year_utc = datetime!(2026-12-31 23:30 UTC);
-        assert_eq!(zone("UTC").date_of(new_year_utc), date!(2026 - 12 - 31));
-        assert_eq!(
-            zone("Asia/Tokyo").date_of(new_year_utc),
-            date!(2027 - 01 - 01)
-        );
-        assert_eq!(
-            zone("America/Los_Angeles").date_of(datetime!(2027-01-01 07:59 UTC)),
-            date!(2026 - 12 - 31)
-        );
-        // Half-hour offsets, and a day that summer time shortens.
-        assert_eq!(
-            zone("Asia/Kolkata").date_of(datetime!(2026-06-30 18:29 UTC)),
-            date!(2026 - 06 - 30)
-        );
-        assert_eq!(
-            zone("Asia/Kolkata").date_of(datetime!(2026-06-30 18:30 UTC)),
-            date!(2026 - 07 - 01)
-        );
-        assert_eq!(
-            zone("Europe/Berlin").date_of(datetime!(2026-03-28 23:00 UTC)),
-            date!(2026 - 03 - 29)
-        );
-        // Before 1970 too.
-        assert_eq!(
-            zone("Europe/Berlin").date_of(datetime!(1969-12-31 23:30 UTC)),
-            date!(1970 - 01 - 01)
-        );
+        for (zone, at, day) in [
+            (
+                "UTC",
+                datetime!(2026-12-31 23:30 UTC),
+                date!(2026 - 12 - 31),
+            ),
+            (
+                "Asia/Tokyo",
+                datetime!(2026-12-31 23:30 UTC),
+                date!(2027 - 01 - 01),
+            ),
+            (
+                "America/Los_Angeles",
+                datetime!(2027-01-01 07:59 UTC),
+                date!(2026 - 12 - 31),
+            ),
+            // Half-hour offsets, and a day that summer time shortens.
+            (
+                "Asia/Kolkata",
+                datetime!(2026-06-30 18:29 UTC),
+                date!(2026 - 06 - 30),
+            ),
+            (
+                "Asia/Kolkata",
+                datetime!(2026-06-30 18:30 UTC),
+                date!(2026 - 07 - 01),
+            ),
+            (
+                "Europe/Berlin",
+                datetime!(2026-03-28 23:00 UTC),
+                date!(2026 - 03 - 29),
+            ),
+            // Before 1970 too.
+            (
+                "Europe/Berlin",
+                datetime!(1969-12-31 23:30 UTC),
+                date!(1970 - 01 - 01),
+            ),
+        ] {
+            let zone_of = TimeZone::parse(zone).expect("a zone");
+            assert_eq!(zone_of.date_of(at), day, "{zone} {at}");
+        }
     }
 }

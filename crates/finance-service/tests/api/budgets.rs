@@ -111,13 +111,7 @@ async fn an_expense_that_crosses_thresholds_reports_each_once() {
     let family = world.family(&ann, "EUR").await;
     let account = world.account(&ann, &family, "EUR", "0").await;
     let food = world.category(&ann, &family, "expense", "Groceries").await;
-    let budget = world
-        .post(
-            &ann,
-            &format!("/families/{family}/budgets"),
-            json!({"category_id": food, "limit": "100"}),
-        )
-        .await;
+    let budget = world.budget(&ann, &family, &food, "100", false).await;
     let budget_id = budget.body["id"].as_str().unwrap();
     let first = world.expense(&ann, &family, &account, &food, "79.99").await;
     assert_eq!(first.body["budget_alerts"], json!([]));
@@ -138,13 +132,7 @@ async fn an_expense_that_crosses_thresholds_reports_each_once() {
     assert_eq!(thresholds, [&json!(100)]);
     // Both at once.
     let other = world.category(&ann, &family, "expense", "Transport").await;
-    world
-        .post(
-            &ann,
-            &format!("/families/{family}/budgets"),
-            json!({"category_id": other, "limit": "10"}),
-        )
-        .await;
+    world.budget(&ann, &family, &other, "10", false).await;
     let both = world.expense(&ann, &family, &account, &other, "10").await;
     let thresholds: Vec<u64> = both.body["budget_alerts"]
         .as_array()
@@ -178,13 +166,7 @@ async fn an_alert_counts_the_payday_month_of_the_familys_own_day() {
         .to_owned();
     let account = world.account(&ann, &family, "NZD", "0").await;
     let food = world.category(&ann, &family, "expense", "Groceries").await;
-    let budget = world
-        .post(
-            &ann,
-            &format!("/families/{family}/budgets"),
-            json!({"category_id": food, "limit": "100", "rollover": true}),
-        )
-        .await;
+    let budget = world.budget(&ann, &family, &food, "100", true).await;
     let budget_id = budget.body["id"].as_str().unwrap();
     let spend = |amount: &'static str, at: &'static str| {
         let (world, ann, family, account, food) = (&world, &ann, &family, &account, &food);
@@ -232,13 +214,7 @@ async fn the_write_reads_the_budget_only_in_the_month_its_day_falls_in() {
     let family = world.family(&ann, "EUR").await;
     let account = world.account(&ann, &family, "EUR", "0").await;
     let food = world.category(&ann, &family, "expense", "Groceries").await;
-    let budget = world
-        .post(
-            &ann,
-            &format!("/families/{family}/budgets"),
-            json!({"category_id": food, "limit": "100"}),
-        )
-        .await;
+    let budget = world.budget(&ann, &family, &food, "100", false).await;
     assert_eq!(budget.status, 201, "{}", budget.body);
     // 1: the month was read; 10: a budget was found; 100: the month spent 25.00.
     let record = |before: &str, from: &str, to: &str| {
@@ -291,13 +267,7 @@ async fn the_write_reads_the_month_before_only_for_a_rollover() {
     let family = world.family(&ann, "EUR").await;
     let account = world.account(&ann, &family, "EUR", "0").await;
     let food = world.category(&ann, &family, "expense", "Groceries").await;
-    let budget = world
-        .post(
-            &ann,
-            &format!("/families/{family}/budgets"),
-            json!({"category_id": food, "limit": "100"}),
-        )
-        .await;
+    let budget = world.budget(&ann, &family, &food, "100", false).await;
     assert_eq!(budget.status, 201, "{}", budget.body);
     let april = world
         .post(
@@ -341,13 +311,7 @@ async fn budgets_change_and_go() {
     let ann = world.user("ann").await;
     let family = world.family(&ann, "EUR").await;
     let food = world.category(&ann, &family, "expense", "Groceries").await;
-    let budget = world
-        .post(
-            &ann,
-            &format!("/families/{family}/budgets"),
-            json!({"category_id": food, "limit": "100"}),
-        )
-        .await;
+    let budget = world.budget(&ann, &family, &food, "100", false).await;
     let path = format!(
         "/families/{family}/budgets/{}",
         budget.body["id"].as_str().unwrap()
@@ -383,13 +347,7 @@ async fn concurrent_expenses_cross_each_threshold_exactly_once() {
     let ann = world.user("ann").await;
     let family = world.family(&ann, "EUR").await;
     let food = world.category(&ann, &family, "expense", "Groceries").await;
-    world
-        .post(
-            &ann,
-            &format!("/families/{family}/budgets"),
-            json!({"category_id": food, "limit": "100"}),
-        )
-        .await;
+    world.budget(&ann, &family, &food, "100", false).await;
     // Two accounts, so the writers do not meet on an account row first.
     let accounts = [
         world.account(&ann, &family, "EUR", "0").await,

@@ -310,6 +310,23 @@ impl World {
         .await
     }
 
+    /// Sets a budget on `category`: `{"limit": limit, "rollover": rollover}`.
+    pub async fn budget(
+        &self,
+        user: &User,
+        family: &str,
+        category: &str,
+        limit: &str,
+        rollover: bool,
+    ) -> Answer {
+        self.post(
+            user,
+            &format!("/families/{family}/budgets"),
+            json!({"category_id": category, "limit": limit, "rollover": rollover}),
+        )
+        .await
+    }
+
     pub async fn balance(&self, user: &User, family: &str, account: &str) -> String {
         let answer = self
             .get(user, &format!("/families/{family}/accounts/{account}"))
