@@ -37,10 +37,11 @@ const WATCH_EVERY: Duration = Duration::from_millis(250);
 
 /// A pool of connections with a deadline on every use.
 ///
-/// The connections are split into a few shares, one per thread slot (modulo):
-/// a tokio-postgres connection is driven on the thread that made it, so a
-/// request that used a connection of the other actix worker would wake that
-/// worker twice per round trip. A thread whose share has no idle connection
+/// The connections are split into a few shares, one per actix worker and one
+/// for every other thread (see [`service_kit::thread_slot`]): a
+/// tokio-postgres connection is driven on the thread that made it, so a
+/// request that used a connection another thread made would wake that thread
+/// twice per round trip. A thread whose share has no idle connection
 /// and can make no new one borrows an idle connection of another share rather
 /// than wait.
 #[derive(Clone)]
@@ -128,7 +129,7 @@ impl Db {
     /// The share of the calling thread, or another one's when the thread's own
     /// has no idle connection and is full while another has one idle.
     fn share_for_caller(&self) -> &deadpool::Pool<AsyncPgConnection> {
-        let own = &self.shares[service_kit::thread_slot::thread_slot() % self.shares.len()];
+        let own = &self.shares[service_kit::thread_slot::share_of(self.shares.len())];
         let status = own.status();
         if status.available > 0 || status.size < status.max_size {
             return own;

@@ -4,42 +4,16 @@
 
 use std::time::{Duration, Instant};
 
-use db_kit::{Db, Failure, PoolError, classify, run_migrations};
+mod common;
+
+use common::TestError;
+use db_kit::{Db, run_migrations};
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use service_kit::dependency::{BoxError, Dependency};
+use service_kit::dependency::Dependency;
 use test_support::TestDatabase;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/auth");
 const LOCK_KEY: i64 = 0x6462_6b69_7474_6573; // "dbkittes"
-
-/// A service's error, as small as `Db` allows.
-#[derive(Debug)]
-#[allow(dead_code)]
-enum TestError {
-    Unavailable(Dependency, Option<BoxError>),
-    Conflict(String),
-    Internal(BoxError),
-}
-
-service_kit::impl_dependency_error!(TestError);
-
-impl From<PoolError> for TestError {
-    fn from(err: PoolError) -> Self {
-        Self::Unavailable(Dependency::Database, Some(err.into()))
-    }
-}
-
-impl From<diesel::result::Error> for TestError {
-    fn from(err: diesel::result::Error) -> Self {
-        match classify(&err) {
-            Failure::Unavailable => Self::Unavailable(Dependency::Database, Some(err.into())),
-            Failure::UniqueViolation {
-                constraint: Some(name),
-            } => Self::Conflict(name.to_owned()),
-            _ => Self::Internal(err.into()),
-        }
-    }
-}
 
 #[tokio::test]
 async fn migrations_apply_once_even_when_started_together() {
@@ -102,61 +76,6 @@ async fn a_database_that_does_not_answer_is_unavailable_within_the_deadline() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(!pool.is_up());
     assert_eq!(pool.status().max_size, 2);
-}
-
-#[derive(diesel::QueryableByName)]
-struct Backend {
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    pid: i32,
-}
-
-/// The PostgreSQL backends that served `n` queries run one after another
-/// on a thread of its own with its own runtime, as an actix worker does.
-fn backends_seen_by_a_thread(db: &Db, n: usize) -> Vec<i32> {
-    let db = db.clone();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let mut pids = Vec::new();
-            for _ in 0..n {
-                let backend: Backend = db
-                    .run::<_, TestError, _>(async |conn| {
-                        Ok(diesel_async::RunQueryDsl::get_result(
-                            diesel::sql_query("SELECT pg_backend_pid() AS pid"),
-                            conn,
-                        )
-                        .await?)
-                    })
-                    .await
-                    .unwrap();
-                pids.push(backend.pid);
-            }
-            pids
-        })
-    })
-    .join()
-    .unwrap()
-}
-
-#[tokio::test]
-async fn each_thread_keeps_to_the_connections_it_made() {
-    let database = TestDatabase::create("dbkit").await;
-    let db = Db::new(database.url(), 8, Duration::from_secs(5)).unwrap();
-    assert_eq!(
-        db.status().max_size,
-        8,
-        "the shares add up to the pool's size"
-    );
-    let first = backends_seen_by_a_thread(&db, 5);
-    let second = backends_seen_by_a_thread(&db, 5);
-    // A thread's idle connection is reused, by it alone: one shared pool would
-    // have handed the second thread the first one's idle connection.
-    assert!(first.iter().all(|pid| *pid == first[0]), "{first:?}");
-    assert!(second.iter().all(|pid| *pid == second[0]), "{second:?}");
-    assert_ne!(first[0], second[0]);
 }
 
 #[derive(diesel::QueryableByName)]

@@ -6,9 +6,9 @@
 //! commands are pipelined on one socket), so requests share up to
 //! `REDIS_POOL_SIZE` of them instead of checking one out of a pool:
 //! deadpool-redis sends a `PING` at every checkout, a second round trip for
-//! every request. Each thread keeps to one connection (see [`thread_slot`]):
-//! an actix worker's requests share their worker's socket, and no request
-//! wakes another thread. Connections are made on first use. When a command fails or outlives the
+//! every request. Each actix worker keeps to one connection, and every other
+//! thread to one more (see [`thread_slot`]): a worker's requests share their
+//! worker's socket, and no request wakes another thread. Connections are made on first use. When a command fails or outlives the
 //! deadline, every connection made until then is dropped (they all lead to
 //! the server that just failed, and nothing else would notice that an idle
 //! one died) and made anew on next use, so the service recovers by itself
@@ -24,7 +24,7 @@ use redis::{AsyncConnectionConfig, IntoConnectionInfo};
 
 use service_kit::dependency::{Dependency, DependencyError, deadline};
 use service_kit::metrics::PoolStatus;
-use service_kit::thread_slot::thread_slot;
+use service_kit::thread_slot;
 
 pub type Connection = MultiplexedConnection;
 
@@ -165,7 +165,7 @@ impl Redis {
     {
         deadline(self.timeout, Dependency::Redis, async {
             let shared = &self.shared;
-            let index = thread_slot() % shared.slots.len();
+            let index = thread_slot::share_of(shared.slots.len());
             let slot = &shared.slots[index];
             // Armed until the work succeeds: a failed connect counts too.
             let mut guard = DiscardOnDrop {
