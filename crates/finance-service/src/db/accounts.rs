@@ -74,7 +74,7 @@ pub async fn find_for_reader(
 ) -> Result<Option<Account>, DieselError> {
     db_kit::sql(format!(
         "SELECT {COLUMNS} FROM accounts WHERE family_id = $1 AND id = $2 AND {}",
-        super::members::READER_OF_FAMILY
+        super::members::reader_of_family(3)
     ))
     .bind::<SqlUuid, _>(family)
     .bind::<SqlUuid, _>(id)

@@ -24,10 +24,12 @@ pub struct Member {
     pub joined_at: OffsetDateTime,
 }
 
-/// The condition that user `$3` is a member of family `$1` (any role), for a
-/// read that checks the membership in its own statement.
-pub const READER_OF_FAMILY: &str =
-    "EXISTS (SELECT 1 FROM members m WHERE m.family_id = $1 AND m.user_id = $3)";
+/// The condition that the user bound as `$user_param` is a member of family
+/// `$1` (any role), for a read that checks the membership in its own
+/// statement: it finds nothing for anyone else.
+pub fn reader_of_family(user_param: usize) -> String {
+    format!("EXISTS (SELECT 1 FROM members m WHERE m.family_id = $1 AND m.user_id = ${user_param})")
+}
 
 /// Adds a member; a member already there keeps their role.
 pub async fn add(

@@ -2,6 +2,7 @@
 //! balances and daily totals is applied by `routes::transactions` in the same
 //! database transaction.
 
+use auth_types::UserId;
 use diesel::result::Error as DieselError;
 use diesel::sql_types::{Array, BigInt, Bool, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -268,13 +269,17 @@ const LIST_COLUMNS: &str = "t.id, t.kind, t.account_id, t.to_account_id, t.amoun
 /// halves, and the limit last): at most 2^6 texts.
 fn list_sql(filter: &Filter) -> String {
     use std::fmt::Write as _;
-    let mut n = 1;
+    // $1 the family, $2 the reader.
+    let mut n = 2;
     let mut next = || {
         n += 1;
         n
     };
     let account = filter.account_id.map(|_| next());
-    let mut conditions = String::from("t.family_id = $1");
+    let mut conditions = format!(
+        "t.family_id = $1 AND {}",
+        super::members::reader_of_family(2)
+    );
     if filter.category_id.is_some() {
         let _ = write!(conditions, " AND t.category_id = ${}", next());
     }
@@ -320,10 +325,13 @@ fn list_sql(filter: &Filter) -> String {
 }
 
 /// One page, newest first (ties by id, descending): a keyset walk of an index,
-/// so a page costs the same at any depth and a cursor survives inserts.
+/// so a page costs the same at any depth and a cursor survives inserts. The
+/// statement checks that `reader` is a member of the family: for anyone else
+/// it finds nothing, so a page with rows needs no other check.
 pub async fn list(
     mut conn: &AsyncPgConnection,
     family: Uuid,
+    reader: UserId,
     filter: &Filter,
 ) -> Result<Vec<Transaction>, DieselError> {
     let text = list_sql(filter);
@@ -339,7 +347,7 @@ pub async fn list(
     } else {
         db_kit::sql_once(text)
     };
-    Positional::<_, TransactionTypes>::new(bind_list(query, family, filter))
+    Positional::<_, TransactionTypes>::new(bind_list(query, family, reader, filter))
         .load(&mut conn)
         .await
 }
@@ -348,9 +356,12 @@ pub async fn list(
 fn bind_list(
     query: db_kit::Prepared<'static>,
     family: Uuid,
+    reader: UserId,
     filter: &Filter,
 ) -> db_kit::Prepared<'static> {
-    let mut query = query.bind::<SqlUuid, _>(family);
+    let mut query = query
+        .bind::<SqlUuid, _>(family)
+        .bind::<SqlUuid, _>(reader.0);
     if let Some(account) = filter.account_id {
         query = query.bind::<SqlUuid, _>(account);
     }

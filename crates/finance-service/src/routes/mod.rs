@@ -186,7 +186,7 @@ where
 
 /// [`read_one`] in one statement: `find` is given the reader and checks the
 /// membership in the statement that reads the row (see
-/// `members::READER_OF_FAMILY`). A family the caller is not in answers 404
+/// `members::reader_of_family`). A family the caller is not in answers 404
 /// like a row that is not there, as in [`read_one`], whose membership check
 /// is a statement of its own.
 pub async fn read_one_checked<R, T>(

@@ -834,33 +834,51 @@ pub async fn list(
     let limit = query.integer_in("limit", 1..=200).unwrap_or(50);
     let after = query.with("cursor", "is not a cursor of this list", decode_cursor);
     let checked = query.finish();
-    super::read_beside(&state, &caller, &path.fid, async |conn, family| {
-        checked?;
-        let filter = Filter {
-            account_id,
-            category_id,
-            kind,
-            from,
-            to,
-            after,
-            // One more than asked tells whether another page follows.
-            limit: limit + 1,
-        };
-        let mut rows = transactions::list(conn, family, &filter).await?;
-        let more = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let next_cursor = if more {
-            rows.last().map(encode_cursor)
-        } else {
-            None
-        };
-        let items = rows
-            .into_iter()
-            .map(TransactionResponse::from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Reply::ok(&Page { items, next_cursor })
-    })
-    .await
+    let family = access::path_id(&path.fid)?;
+    let reply = state
+        .db
+        .run(async |conn| {
+            // The page's statement checks the membership itself (rows only for
+            // a member), so only a refused query or an empty page asks it on
+            // its own: a family the caller is not in is 404 before any 422.
+            let not_found_unless_member = async |conn: &AsyncPgConnection| {
+                access::check(conn, family, caller.user_id, Need::Reader)
+                    .await
+                    .map(drop)
+            };
+            if let Err(err) = checked {
+                not_found_unless_member(conn).await?;
+                return Err(err);
+            }
+            let filter = Filter {
+                account_id,
+                category_id,
+                kind,
+                from,
+                to,
+                after,
+                // One more than asked tells whether another page follows.
+                limit: limit + 1,
+            };
+            let mut rows = transactions::list(conn, family, caller.user_id, &filter).await?;
+            if rows.is_empty() {
+                not_found_unless_member(conn).await?;
+            }
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let next_cursor = if more {
+                rows.last().map(encode_cursor)
+            } else {
+                None
+            };
+            let items = rows
+                .into_iter()
+                .map(TransactionResponse::from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            Reply::ok(&Page { items, next_cursor })
+        })
+        .await?;
+    Ok(reply.into_response())
 }
 
 /// The period of `from`..`to`, each defaulting to the current budget month's edge.

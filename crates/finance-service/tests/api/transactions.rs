@@ -155,6 +155,23 @@ async fn ids_of_another_family_are_refused_like_unknown_ones() {
             .status,
         404
     );
+    // The list of a family ann is not in, which has a row: 404 whatever the
+    // filters, before a refused one's 422; its member reads the row.
+    for query in [
+        String::new(),
+        "?limit=1".to_owned(),
+        format!("?account_id={eve_account}"),
+        format!("?category_id={eve_food}&kind=expense"),
+        "?limit=0".to_owned(),
+        "?cursor=nope".to_owned(),
+    ] {
+        let path = format!("/families/{theirs}/transactions{query}");
+        assert_eq!(world.get(&ann, &path).await.code(), "not_found", "{path}");
+    }
+    let theirs_list = world
+        .get(&eve, &format!("/families/{theirs}/transactions?limit=1"))
+        .await;
+    assert_eq!(theirs_list.body["items"][0]["id"], eve_tx.as_str());
     // Filters with another family's ids give nothing.
     world.expense(&ann, &family, &account, &food, "1").await;
     let filtered = world
