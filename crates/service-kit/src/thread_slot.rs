@@ -7,12 +7,14 @@
 //! small VM cost more than the request itself. Keeping each thread to the
 //! connections it made keeps a request's I/O on its own thread.
 //!
-//! Only a thread that runs a current-thread runtime (each actix worker does)
+//! Only a thread that runs a current-thread runtime (each actix worker does,
+//! and so do the blocking threads a worker starts, which see its runtime)
 //! drives what it makes; the threads of a multi-thread runtime (the main one:
 //! start-up, health watches, background jobs) pass tasks between them, so they
-//! share one share of their own and never take a worker's: a connection they
+//! keep to one share of their own rather than to a worker's: a connection they
 //! made, driven off the workers, would cost a worker two wake-ups per round
-//! trip every time it used it.
+//! trip every time it used it. (A full share may still borrow another's idle
+//! connection; see `db_kit::Db`.)
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

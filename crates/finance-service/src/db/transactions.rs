@@ -265,11 +265,11 @@ const LIST_COLUMNS: &str = "t.id, t.kind, t.account_id, t.to_account_id, t.amoun
 
 /// The text of [`list`]'s statement for the filters present in `filter`: only
 /// those are in it, each with the next `$n` in the order [`list`] binds them
-/// (`$1` the family, then account, category, kind, from, to, the cursor's two
-/// halves, and the limit last): at most 2^6 texts.
+/// (`$1` the family, `$2` the reader, then account, category, kind, from, to,
+/// the cursor's two halves, and the limit last): at most 2^6 texts.
 fn list_sql(filter: &Filter) -> String {
     use std::fmt::Write as _;
-    // $1 the family, $2 the reader.
+    // Filters are numbered after the family and the reader.
     let mut n = 2;
     let mut next = || {
         n += 1;
