@@ -270,12 +270,12 @@ pub async fn update(
 }
 
 /// Whether PostgreSQL knows the time zone `name` too: local days are computed
-/// there (`AT TIME ZONE`), so a zone must be known to both.
+/// there (`AT TIME ZONE`), so a zone must be known to both
+/// (`time_zone_is_known` tries it on the one zone).
 pub async fn zone_is_known(conn: &mut AsyncPgConnection, name: &str) -> Result<bool, DieselError> {
-    let row: Exists =
-        db_kit::sql("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS exists")
-            .bind::<Text, _>(name)
-            .get_result(conn)
-            .await?;
+    let row: Exists = db_kit::sql("SELECT time_zone_is_known($1) AS exists")
+        .bind::<Text, _>(name)
+        .get_result(conn)
+        .await?;
     Ok(row.exists)
 }

@@ -428,3 +428,33 @@ async fn a_family_always_keeps_an_owner() {
         "in_use"
     );
 }
+
+/// PostgreSQL is asked about the one zone a family names, and an unknown one
+/// answers no without failing the transaction it is asked in (a family's
+/// settings are checked and written in one).
+#[tokio::test]
+async fn postgres_knows_a_zone_or_says_no_and_the_transaction_goes_on() {
+    use diesel_async::RunQueryDsl;
+    use finance_service::db::families::zone_is_known;
+    let world = world().await;
+    let mut conn = world.auth.db.connect().await;
+    diesel::sql_query("BEGIN").execute(&mut conn).await.unwrap();
+    // A known zone after each unknown one: a failed transaction would refuse it.
+    for (zone, known) in [
+        ("Europe/Berlin", true),
+        ("Nope/Zone", false),
+        ("America/Argentina/Buenos_Aires", true),
+        ("Europe/Atlantis", false),
+        ("UTC", true),
+    ] {
+        assert_eq!(
+            zone_is_known(&mut conn, zone).await.unwrap(),
+            known,
+            "{zone}"
+        );
+    }
+    diesel::sql_query("COMMIT")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}

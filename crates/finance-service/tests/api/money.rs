@@ -112,3 +112,56 @@ async fn transaction_amounts_are_positive_and_bounded() {
         .await;
     bad_currency.assert_field("currency", "invalid_currency");
 }
+
+/// The database keeps the rules on single values itself (its domains), so a
+/// writer that skipped the service's checks still cannot store a value they
+/// forbid; any other change of the same rows still goes through.
+#[tokio::test]
+async fn the_database_refuses_values_its_rules_forbid() {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    use diesel_async::RunQueryDsl;
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    let food = world.category(&ann, &family, "expense", "Groceries").await;
+    world.expense(&ann, &family, &account, &food, "5.00").await;
+    world.budget(&ann, &family, &food, "100.00", false).await;
+    let mut conn = world.auth.db.connect().await;
+    for refused in [
+        format!("UPDATE families SET name = '' WHERE id = '{family}'"),
+        format!("UPDATE families SET base_currency = 'eur' WHERE id = '{family}'"),
+        format!("UPDATE accounts SET name = repeat('n', 101) WHERE id = '{account}'"),
+        format!("UPDATE accounts SET kind = 'gift' WHERE id = '{account}'"),
+        format!("UPDATE accounts SET currency = 'EURO' WHERE id = '{account}'"),
+        format!("UPDATE accounts SET opening_balance = 1000000000000001 WHERE id = '{account}'"),
+        format!("UPDATE categories SET kind = 'transfer' WHERE id = '{food}'"),
+        format!("UPDATE transactions SET amount = 0 WHERE account_id = '{account}'"),
+        format!("UPDATE transactions SET kind = 'gift' WHERE account_id = '{account}'"),
+        format!("UPDATE transactions SET note = repeat('x', 1001) WHERE account_id = '{account}'"),
+        format!("UPDATE budgets SET amount = 1000000000000001 WHERE category_id = '{food}'"),
+    ] {
+        let result = diesel::sql_query(&refused).execute(&mut conn).await;
+        assert!(
+            matches!(
+                result,
+                Err(DieselError::DatabaseError(
+                    DatabaseErrorKind::CheckViolation,
+                    _
+                ))
+            ),
+            "{refused}: {result:?}"
+        );
+    }
+    for allowed in [
+        format!(
+            "UPDATE accounts SET balance = balance + 1, name = repeat('n', 100) WHERE id = '{account}'"
+        ),
+        format!(
+            "UPDATE transactions SET note = repeat('x', 1000), amount = 1000000000000000 WHERE account_id = '{account}'"
+        ),
+    ] {
+        let changed = diesel::sql_query(&allowed).execute(&mut conn).await;
+        assert_eq!(changed.ok(), Some(1), "{allowed}");
+    }
+}

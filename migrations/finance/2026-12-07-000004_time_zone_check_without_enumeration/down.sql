@@ -1,0 +1,1 @@
+DROP FUNCTION time_zone_is_known;
