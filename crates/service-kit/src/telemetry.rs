@@ -1,5 +1,7 @@
 //! Logging: `tracing` to stdout, readable text or one JSON object per line.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::LogFormat;
@@ -16,8 +18,11 @@ fn filter_from(rust_log: Option<String>) -> EnvFilter {
 /// Installs the global subscriber; `RUST_LOG` filters (default `info`).
 pub fn init(format: LogFormat) {
     let filter = filter_from(std::env::var("RUST_LOG").ok());
+    // Colours only for a person at a terminal: in a file or a collector's pipe
+    // the escape codes are noise, and writing them costs every line.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal())
         .with_target(false);
     match format {
         LogFormat::Json => builder

@@ -589,9 +589,18 @@ fn allow(path: &str) -> &'static str {
     allow.get(path).map_or("", String::as_str)
 }
 
+/// The prefix of every path inside one family: its routes are registered in
+/// one scope under it, so a request is matched against this prefix once and
+/// then only against the family's paths. actix-web tries a service's patterns
+/// one after another, each dynamic one a regex: without the scope, a balance
+/// (`…/accounts/{id}`) was tried against six patterns before its own.
+const FAMILY_SCOPE: &str = "/api/v1/families/{fid}";
+
 /// Registers every route of the list: one resource per path, with each of
 /// its methods, in the list's order (so `budgets/status` is matched before
-/// `budgets/{id}`); any other method on the path is 405 with `Allow`.
+/// `budgets/{id}`); any other method on the path is 405 with `Allow`. The
+/// paths inside one family go in one scope ([`FAMILY_SCOPE`]); an unknown path
+/// there is the app's 404, as anywhere else.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let mut resources: Vec<(&'static str, Vec<actix_web::Route>)> = Vec::new();
     for endpoint in endpoints() {
@@ -603,16 +612,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             None => resources.push((endpoint.path, vec![endpoint.route])),
         }
     }
+    let mut family = web::scope(FAMILY_SCOPE);
     for (path, routes) in resources {
         let allow = allow(path);
-        let mut resource = web::resource(path);
+        let (in_family, pattern) = match path.strip_prefix(FAMILY_SCOPE) {
+            Some(rest) => (true, rest),
+            None => (false, path),
+        };
+        let mut resource = web::resource(pattern);
         for route in routes {
             resource = resource.route(route);
         }
-        cfg.service(resource.default_service(web::to(move || async move {
+        let resource = resource.default_service(web::to(move || async move {
             Err::<HttpResponse, Error>(Error::MethodNotAllowed { allow })
-        })));
+        }));
+        if in_family {
+            family = family.service(resource);
+        } else {
+            cfg.service(resource);
+        }
     }
+    cfg.service(family);
 }
 
 /// Unknown paths: 404 `not_found` as problem+json.

@@ -13,6 +13,8 @@ use test_support::{Template, TestAuth, TestDatabase};
 /// services' migrations, copied from a template) and one Redis key space.
 pub struct World {
     pub finance: String,
+    /// `http://…/metrics` of the finance service.
+    pub metrics: Option<String>,
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<AppState>,
     pub settings: Settings,
@@ -49,9 +51,10 @@ fn start_world(
     overrides: &[(&str, String)],
     proxy: Option<test_support::TcpProxy>,
 ) -> World {
-    let (port, state, settings) = start_finance(&auth, overrides);
+    let (port, metrics_port, state, settings) = start_finance(&auth, overrides);
     World {
         finance: format!("http://127.0.0.1:{port}"),
+        metrics: metrics_port.map(|port| format!("http://127.0.0.1:{port}/metrics")),
         client: reqwest::Client::new(),
         state,
         settings,
@@ -108,13 +111,14 @@ pub fn finance_settings(auth: &TestAuth, overrides: &[(&str, String)]) -> Settin
 fn start_finance(
     auth: &TestAuth,
     overrides: &[(&str, String)],
-) -> (u16, actix_web::web::Data<AppState>, Settings) {
+) -> (u16, Option<u16>, actix_web::web::Data<AppState>, Settings) {
     let settings = finance_settings(auth, overrides);
     let app = Application::build(settings.clone()).expect("build finance app");
     let port = app.port();
+    let metrics_port = app.metrics_port();
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
-    (port, state, settings)
+    (port, metrics_port, state, settings)
 }
 
 /// An answer: status, headers and JSON body (`Null` when empty or not JSON).

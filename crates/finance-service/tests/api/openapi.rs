@@ -106,6 +106,18 @@ async fn every_documented_route_is_served_and_other_methods_are_refused_with_all
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
+    // Nor one inside a family (its routes are one scope): the same 404.
+    for path in ["/nothing", "/", "/accounts/", "/accounts/x/y"] {
+        let unknown = world
+            .client
+            .get(format!("{}/api/v1/families/{family}{path}", world.finance))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unknown.status(), 404, "{path}");
+        let body: Value = unknown.json().await.unwrap();
+        assert_eq!(body["code"], "not_found", "{path}");
+    }
 }
 
 #[tokio::test]
@@ -287,4 +299,51 @@ async fn problems_idempotency_and_amounts_are_documented_as_the_contract_says() 
     );
     // Answers name every field, `null` ones included.
     assert!(required("TransactionResponse").contains("to_amount"));
+}
+
+#[tokio::test]
+async fn metrics_name_each_request_by_its_documented_route() {
+    let world = world().await;
+    let family = uuid::Uuid::now_v7().to_string();
+    // Answered (401 without a token) by a route inside a family, one outside
+    // it, and nothing.
+    for path in [
+        "/api/v1/families/{fid}/accounts/{id}",
+        "/api/v1/families/{fid}",
+        "/api/v1/invites/{code}/accept",
+        "/api/v1/families/{fid}/nothing",
+    ] {
+        world
+            .client
+            .get(format!("{}{}", world.finance, concrete(path, &family)))
+            .send()
+            .await
+            .unwrap();
+    }
+    let metrics = world
+        .client
+        .get(world.metrics.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let routes: BTreeSet<&str> = metrics
+        .lines()
+        .filter(|line| line.starts_with("http_requests_total{"))
+        .filter_map(|line| line.split("route=\"").nth(1)?.split('"').next())
+        .collect();
+    for route in [
+        "/api/v1/families/{fid}/accounts/{id}",
+        "/api/v1/families/{fid}",
+        "/api/v1/invites/{code}/accept",
+        "unmatched",
+    ] {
+        assert!(routes.contains(route), "{route} not in {routes:?}");
+    }
+    assert!(
+        !routes.iter().any(|r| r.contains(&family)),
+        "a concrete path leaked into a label: {routes:?}"
+    );
 }
