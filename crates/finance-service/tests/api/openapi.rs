@@ -320,19 +320,13 @@ async fn metrics_name_each_request_by_its_documented_route() {
             .await
             .unwrap();
     }
-    let metrics = world
-        .client
-        .get(world.metrics.as_deref().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
+    let scrape = reqwest::get(world.metrics.as_deref().unwrap())
         .await
         .unwrap();
-    let routes: BTreeSet<&str> = metrics
-        .lines()
-        .filter(|line| line.starts_with("http_requests_total{"))
-        .filter_map(|line| line.split("route=\"").nth(1)?.split('"').next())
+    let samples = test_support::prometheus::parse(&scrape.text().await.unwrap());
+    let routes: BTreeSet<&str> = samples
+        .all("http_requests_total")
+        .filter_map(|sample| sample.labels.get("route").map(String::as_str))
         .collect();
     for route in [
         "/api/v1/families/{fid}/accounts/{id}",
