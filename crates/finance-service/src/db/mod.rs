@@ -63,37 +63,34 @@ pub async fn exec(
     Ok(())
 }
 
-/// Runs `work` in a database transaction: committed when it returns `Ok`,
-/// rolled back when it returns `Err`. (diesel-async's own `transaction` wants
-/// a `Send` future, which a handler's generic work cannot promise.) A
-/// dropped future leaves the transaction open, but its connection is then
-/// closed, never reused (`db_kit::Db::run`).
-pub async fn atomically<T, E, F>(conn: &mut AsyncPgConnection, work: F) -> Result<T, E>
+/// Runs `first` and then `work` in a database transaction: committed when
+/// `work` returns `Ok`, rolled back when either returns `Err`. `BEGIN` and
+/// `first` go out in one write and come back in one round trip (see [`exec`]),
+/// `first` running inside the transaction, so a lock it takes is held to the
+/// end. (diesel-async's own `transaction` wants a `Send` future, which a
+/// handler's generic work cannot promise.) A dropped future leaves the
+/// transaction open, but its connection is then closed, never reused
+/// (`db_kit::Db::run`).
+pub async fn atomically<T, U, E, F, G>(
+    conn: &mut AsyncPgConnection,
+    first: F,
+    work: G,
+) -> Result<T, E>
 where
-    F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, E>,
+    F: AsyncFnOnce(&AsyncPgConnection) -> Result<U, E>,
+    G: AsyncFnOnce(&mut AsyncPgConnection, U) -> Result<T, E>,
     E: From<DieselError>,
 {
-    conn.batch_execute("BEGIN").await?;
-    let result = work(conn).await;
+    let (began, first) = {
+        let conn: &AsyncPgConnection = conn;
+        futures_util::future::join(exec(conn, "BEGIN"), first(conn)).await
+    };
+    began?;
+    let result = match first {
+        Ok(found) => work(conn, found).await,
+        Err(err) => Err(err),
+    };
     finish(conn, result, "COMMIT", "ROLLBACK").await
-}
-
-/// Runs `work` in a savepoint of the current transaction: kept when it
-/// returns `Ok`, undone when it returns `Err`.
-pub async fn in_savepoint<T, E, F>(conn: &mut AsyncPgConnection, work: F) -> Result<T, E>
-where
-    F: AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, E>,
-    E: From<DieselError>,
-{
-    conn.batch_execute("SAVEPOINT work").await?;
-    let result = work(conn).await;
-    finish(
-        conn,
-        result,
-        "RELEASE SAVEPOINT work",
-        "ROLLBACK TO SAVEPOINT work",
-    )
-    .await
 }
 
 async fn finish<T, E: From<DieselError>>(

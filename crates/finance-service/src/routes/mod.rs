@@ -217,7 +217,8 @@ where
     Ok(Reply::ok(&answer(row)?)?.into_response())
 }
 
-/// Runs a DELETE (writers) in family `family_id` in one database transaction; 204.
+/// Runs a DELETE (writers) in family `family_id` in one database transaction,
+/// its membership check sent with the `BEGIN`; 204.
 pub async fn delete<F>(
     state: &AppState,
     caller: &Caller,
@@ -231,10 +232,11 @@ where
     state
         .db
         .run(async |conn| {
-            db::atomically(conn, async |conn| {
-                let scope = access::check(conn, family_id, caller.user_id, Need::Writer).await?;
-                work(conn, &scope).await
-            })
+            db::atomically(
+                conn,
+                async |conn| access::check(conn, family_id, caller.user_id, Need::Writer).await,
+                async |conn, scope| work(conn, &scope).await,
+            )
             .await
         })
         .await?;

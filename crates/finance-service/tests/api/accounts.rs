@@ -321,3 +321,57 @@ async fn two_reparentings_at_once_never_make_a_cycle() {
         }
     }
 }
+
+/// A DELETE's membership check is sent with its `BEGIN` but runs inside the
+/// transaction: the family row it holds stays held until the DELETE ends, so
+/// an owner's change of the family waits for it.
+#[tokio::test]
+async fn a_delete_holds_its_membership_check_until_it_ends() {
+    use diesel_async::RunQueryDsl;
+    let world = world().await;
+    let ann = world.user("ann").await;
+    let family = world.family(&ann, "EUR").await;
+    let account = world.account(&ann, &family, "EUR", "0").await;
+    // The account held elsewhere, so the DELETE stops after its check.
+    let mut holder = world
+        .holding(&[format!(
+            "SELECT 1 FROM accounts WHERE id = '{account}' FOR UPDATE"
+        )])
+        .await;
+    let path = format!("/families/{family}/accounts/{account}");
+    let delete = world.call(&ann, reqwest::Method::DELETE, &path, None, None);
+    let probe = async {
+        let waiting = "SELECT count(*) AS n FROM pg_locks WHERE NOT granted";
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        while world.number(waiting).await == 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the DELETE never waited"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let mut prober = world.auth.db.connect().await;
+        let family_taken = diesel::sql_query(format!(
+            "SELECT 1 FROM families WHERE id = '{family}' FOR UPDATE NOWAIT"
+        ))
+        .execute(&mut prober)
+        .await;
+        diesel::sql_query("ROLLBACK")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        family_taken
+    };
+    let (deleted, family_taken) = tokio::join!(delete, probe);
+    let err = family_taken.expect_err("the family was not held while the DELETE waited");
+    assert!(err.to_string().contains("could not obtain lock"), "{err}");
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert_eq!(
+        world
+            .number(&format!(
+                "SELECT count(*) AS n FROM accounts WHERE id = '{account}'"
+            ))
+            .await,
+        0
+    );
+}

@@ -363,6 +363,21 @@ impl World {
     }
 
     /// Runs `sql` on the shared database, for checks and set-ups tests cannot make through the API.
+    /// A connection of its own in an open transaction that has taken the
+    /// `locks` (`SELECT … FOR UPDATE`…): a writer that needs them waits until
+    /// the transaction is rolled back (`ROLLBACK` on the connection).
+    pub async fn holding(&self, locks: &[String]) -> diesel_async::AsyncPgConnection {
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.auth.db.connect().await;
+        for statement in std::iter::once("BEGIN").chain(locks.iter().map(String::as_str)) {
+            diesel::sql_query(statement)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        conn
+    }
+
     pub async fn sql(&self, sql: &str) {
         use diesel_async::RunQueryDsl;
         let mut conn = self.auth.db.connect().await;

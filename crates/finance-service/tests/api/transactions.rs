@@ -499,17 +499,12 @@ async fn an_expense_the_caller_may_not_write_waits_on_no_lock_of_the_family() {
     world.join(&ann, &family, &vic, "viewer").await;
     let account = world.account(&ann, &family, "EUR", "0").await;
     let food = world.category(&ann, &family, "expense", "Groceries").await;
-    let mut holder = world.auth.db.connect().await;
-    for statement in [
-        "BEGIN".to_owned(),
-        format!("SELECT 1 FROM accounts WHERE id = '{account}' FOR UPDATE"),
-        format!("SELECT 1 FROM categories WHERE id = '{food}' FOR UPDATE"),
-    ] {
-        diesel::sql_query(statement)
-            .execute(&mut holder)
-            .await
-            .unwrap();
-    }
+    let mut holder = world
+        .holding(&[
+            format!("SELECT 1 FROM accounts WHERE id = '{account}' FOR UPDATE"),
+            format!("SELECT 1 FROM categories WHERE id = '{food}' FOR UPDATE"),
+        ])
+        .await;
     let path = format!("/families/{family}/transactions");
     let body =
         json!({"kind": "expense", "account_id": account, "category_id": food, "amount": "5"});
