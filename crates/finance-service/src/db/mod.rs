@@ -90,24 +90,15 @@ where
         Ok(found) => work(conn, found).await,
         Err(err) => Err(err),
     };
-    finish(conn, result, "COMMIT", "ROLLBACK").await
-}
-
-async fn finish<T, E: From<DieselError>>(
-    conn: &mut AsyncPgConnection,
-    result: Result<T, E>,
-    keep: &str,
-    undo: &str,
-) -> Result<T, E> {
     match result {
         Ok(value) => {
-            conn.batch_execute(keep).await?;
+            conn.batch_execute("COMMIT").await?;
             Ok(value)
         }
         Err(err) => {
-            // A failed undo fails the request as the database's error, so the
-            // connection is closed rather than returned in a transaction.
-            conn.batch_execute(undo).await?;
+            // A failed rollback fails the request as the database's error, so
+            // the connection is closed rather than returned in a transaction.
+            conn.batch_execute("ROLLBACK").await?;
             Err(err)
         }
     }

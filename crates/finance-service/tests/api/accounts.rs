@@ -341,7 +341,10 @@ async fn a_delete_holds_its_membership_check_until_it_ends() {
     let path = format!("/families/{family}/accounts/{account}");
     let delete = world.call(&ann, reqwest::Method::DELETE, &path, None, None);
     let probe = async {
-        let waiting = "SELECT count(*) AS n FROM pg_locks WHERE NOT granted";
+        // This test's database only: pg_locks is the whole cluster's, and a
+        // row lock's wait names no database.
+        let waiting = "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'";
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
         while world.number(waiting).await == 0 {
             assert!(
